@@ -1,0 +1,5 @@
+"""Project configuration: settings parsed from the environment, URLs, Celery app, WSGI."""
+
+from config.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    from requests_app.permissions import sync_roles
+
+    sync_roles()
+
+
+class RequestsAppConfig(AppConfig):
+    name = "requests_app"
+    verbose_name = _("Personal-information requests")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Model permissions for the administrator's reference data exist only after
+        # post_migrate; re-sync the role groups then (idempotent).
+        post_migrate.connect(_sync_roles_after_migrate, sender=self)

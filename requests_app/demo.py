@@ -1,0 +1,209 @@
+"""Realistic Japanese demo data: names with kana, Aichi addresses, one login per role.
+
+Used by `manage.py seed_demo` and by the test factories, so demo and tests look alike.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from requests_app.models import Relationship, RequestKind
+
+FAMILY_NAMES = [
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("佐々木", "ササキ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"),
+    ("森", "モリ"),
+    ("近藤", "コンドウ"),
+    ("石川", "イシカワ"),
+    ("水野", "ミズノ"),
+    ("大野", "オオノ"),
+]
+GIVEN_NAMES = [
+    ("花子", "ハナコ"),
+    ("一郎", "イチロウ"),
+    ("健太", "ケンタ"),
+    ("美咲", "ミサキ"),
+    ("翔太", "ショウタ"),
+    ("陽菜", "ヒナ"),
+    ("大輔", "ダイスケ"),
+    ("由美", "ユミ"),
+    ("直樹", "ナオキ"),
+    ("さくら", "サクラ"),
+    ("和也", "カズヤ"),
+    ("恵子", "ケイコ"),
+    ("拓也", "タクヤ"),
+    ("真由美", "マユミ"),
+    ("誠", "マコト"),
+    ("彩", "アヤ"),
+]
+# (postal code, address up to the town) in Aichi prefecture.
+AICHI_TOWNS = [
+    ("460-0021", "愛知県名古屋市中区平和"),
+    ("460-0008", "愛知県名古屋市中区栄"),
+    ("450-0002", "愛知県名古屋市中村区名駅"),
+    ("464-0819", "愛知県名古屋市千種区四谷通"),
+    ("466-0825", "愛知県名古屋市昭和区八事本町"),
+    ("467-0806", "愛知県名古屋市瑞穂区瑞穂通"),
+    ("453-0015", "愛知県名古屋市中村区椿町"),
+    ("471-0025", "愛知県豊田市西町"),
+    ("444-0052", "愛知県岡崎市康生通西"),
+    ("491-0858", "愛知県一宮市栄"),
+    ("440-0888", "愛知県豊橋市駅前大通"),
+    ("448-0857", "愛知県刈谷市大手町"),
+    ("486-0844", "愛知県春日井市鳥居松町"),
+    ("484-0086", "愛知県犬山市松本町"),
+]
+
+DETAILS: dict[str, str] = {
+    RequestKind.PURPOSE_NOTICE: "私の個人情報の利用目的を通知してください。",
+    RequestKind.DISCLOSURE: (
+        "展示会の来場登録で提供した氏名・連絡先など、保有する私の個人データの開示を求めます。"
+    ),
+    RequestKind.THIRD_PARTY_RECORDS: "私の個人データを第三者に提供した記録の開示を求めます。",
+    RequestKind.CORRECTION: "登録されている住所が旧住所のままです。現住所に訂正してください。",
+    RequestKind.DISCONTINUATION: (
+        "メールマガジンの配信のための利用を停止し、データを消去してください。"
+    ),
+    RequestKind.THIRD_PARTY_CESSATION: (
+        "グループ会社以外への私の個人データの提供を停止してください。"
+    ),
+    RequestKind.COMPLAINT: "退会後も案内が届くことについて、取扱いの説明を求めます。",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    name_kana: str
+    date_of_birth: date
+    postal_code: str
+    address: str
+    phone: str
+    email: str
+    relationship: str
+
+
+def person(rng: random.Random) -> Person:
+    family, family_kana = rng.choice(FAMILY_NAMES)
+    given, given_kana = rng.choice(GIVEN_NAMES)
+    postal_code, town = rng.choice(AICHI_TOWNS)
+    block = f"{rng.randint(1, 5)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号"
+    born = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
+    return Person(
+        name=f"{family} {given}",
+        name_kana=f"{family_kana} {given_kana}",
+        date_of_birth=born,
+        postal_code=postal_code,
+        address=f"{town}{block}",
+        phone=f"052-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+        email=f"user{rng.randint(1000, 99999)}@example.jp",
+        relationship=rng.choice(Relationship.values),
+    )
+
+
+def kinds(rng: random.Random) -> list[str]:
+    weighted = [RequestKind.DISCLOSURE] * 5 + list(RequestKind)
+    chosen = {rng.choice(weighted)}
+    if rng.random() < 0.3:
+        chosen.add(rng.choice(list(RequestKind)))
+    return sorted(chosen)
+
+
+def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
+    """Take a freshly opened case to `target` through the services, as staff would."""
+    from identity.models import DocumentType
+    from identity.services import document_record
+    from requests_app import services
+    from requests_app.models import CaseState, FeeForm, Outcome
+
+    arrival = case.arrival_date
+    if case.state == target:
+        return case
+    if target == CaseState.WITHDRAWN:
+        return services.case_withdraw(
+            case=case, actor=staff, reason="ご本人から書面で取下げの連絡がありました。"
+        )
+    case = services.case_begin_identity_check(case=case, actor=staff)
+    if target == CaseState.ABANDONED:
+        return services.case_abandon(
+            case=case, actor=manager, reason="本人確認書類の再送を依頼してから30日が経過しました。"
+        )
+    if case.state == target:
+        return case
+    for code in ("drivers_licence", "passport"):
+        document_record(
+            case=case,
+            actor=staff,
+            document_type=DocumentType.objects.get(code=code),
+            received_on=arrival,
+        )
+    case = services.case_verify_identity(case=case, actor=staff)
+    if case.state == target:
+        return case
+    if case.fee_due:
+        case = services.case_request_fee(case=case, actor=staff)
+        if case.state == target:
+            return case
+        services.fee_record_payment(
+            case=case,
+            actor=staff,
+            form=FeeForm.POSTAL_MONEY_ORDER,
+            amount_yen=case.fee_due,
+            serial_number="AB123456",
+            received_on=arrival,
+        )
+    case = services.case_start_work(case=case, actor=staff)
+    if target == CaseState.AWAITING_COMPLETION:
+        return services.case_request_completion(
+            case=case,
+            actor=staff,
+            reason="対象となる取引の時期を特定いただくため、補正をお願いします。",
+        )
+    if case.state == target:
+        return case
+    refusing = target == CaseState.REFUSED
+    for item in case.items.all():
+        if refusing:
+            services.item_record_outcome(
+                item=item,
+                actor=staff,
+                outcome=Outcome.REFUSED,
+                refusal_ground="business",
+                reasons="業務の適正な実施に著しい支障を及ぼすおそれがあるため。",
+            )
+        else:
+            services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
+    case = services.case_submit_for_approval(case=case, actor=staff)
+    if case.state == target:
+        return case
+    if refusing:
+        return services.case_refuse(case=case, actor=manager, reason="不開示事由に該当するため。")
+    case = services.case_approve(case=case, actor=manager)
+    if case.state == target:
+        return case
+    case = services.case_record_reply_sent(case=case, actor=staff, sent_on=timezone.localdate())
+    if case.state == target:
+        return case
+    return services.case_close(case=case, actor=staff)

@@ -1,0 +1,32 @@
+"""How audit events read in a timeline: one label per dotted action code."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    "case.opened": _("Case opened"),
+    "case.viewed": _("Case page opened"),
+    "case.details.changed": _("Details corrected"),
+    "case.assigned": _("Assignee changed"),
+    "case.note.added": _("Note added"),
+    "case.item.decided": _("Outcome recorded"),
+    "case.fee.received": _("Fee received"),
+    "case.fee.requested": _("Waiting for the fee"),
+    "case.identity.requested": _("Identity check started"),
+    "case.identity.document_received": _("Identity document logged"),
+    "case.identity.verified": _("Identity verified"),
+    "case.work.started": _("Work started"),
+    "case.completion.requested": _("Completion requested from the person (補正)"),
+    "case.completion.received": _("Completion received"),
+    "case.approval.requested": _("Submitted for approval"),
+    "case.decision.approved": _("Decision approved"),
+    "case.decision.returned": _("Returned for rework"),
+    "case.decision.refused": _("Request refused"),
+    "case.reply.sent": _("Reply mailed"),
+    "case.closed": _("Case closed"),
+    "case.withdrawn": _("Request withdrawn"),
+    "case.abandoned": _("Closed as abandoned"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

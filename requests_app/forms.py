@@ -1,0 +1,357 @@
+"""Forms: they clean what a person typed and hand plain values to the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_app import text
+from requests_app.models import (
+    FEE_KINDS,
+    AgentKind,
+    Case,
+    DisclosureMethod,
+    FeeForm,
+    MailType,
+    Outcome,
+    RefusalGround,
+    Relationship,
+    RequestKind,
+)
+from requests_app.permissions import Capability
+from requests_app.services import CaseData, ItemData, RequesterData
+
+DISCLOSURE_KINDS = {RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CaseDetailsForm(forms.Form):
+    """The requester and the envelope: shared by intake and later corrections."""
+
+    name = forms.CharField(label=_("Name (氏名)"), max_length=100)
+    name_kana = forms.CharField(label=_("Name in kana (フリガナ)"), max_length=100)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    postal_code = forms.CharField(label=_("Postal code"), max_length=10)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the company"),
+        choices=Relationship.choices,
+        initial=Relationship.CUSTOMER,
+    )
+
+    arrival_date = forms.DateField(label=_("Arrival date (到達日)"), widget=DateInput())
+    postmark_date = forms.DateField(
+        label=_("Postmark date (消印)"), widget=DateInput(), required=False
+    )
+    mail_type = forms.ChoiceField(label=_("How it came"), choices=MailType.choices)
+    registered_mail_number = forms.CharField(
+        label=_("Registered mail number"), max_length=32, required=False
+    )
+    disclosure_method = forms.ChoiceField(
+        label=_("Disclosure method the person chose"),
+        choices=DisclosureMethod.choices,
+        required=False,
+        initial=DisclosureMethod.PAPER,
+        help_text=_("For disclosures only. Paper if the person did not say."),
+    )
+    agent_kind = forms.ChoiceField(
+        label=_("Who makes the request"), choices=AgentKind.choices, required=False
+    )
+    agent_name = forms.CharField(label=_("Agent's name"), max_length=100, required=False)
+    agent_name_kana = forms.CharField(
+        label=_("Agent's name in kana"), max_length=100, required=False
+    )
+    agent_postal_code = forms.CharField(
+        label=_("Agent's postal code"), max_length=10, required=False
+    )
+    agent_address = forms.CharField(label=_("Agent's address"), max_length=200, required=False)
+
+    REQUESTER_FIELDS = tuple(RequesterData.__dataclass_fields__)
+    CASE_FIELDS = tuple(CaseData.__dataclass_fields__)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "arrival_date" not in self.initial:
+            self.initial["arrival_date"] = timezone.localdate()
+
+    def clean_name(self) -> str:
+        return text.clean_name(self.cleaned_data["name"])
+
+    def clean_name_kana(self) -> str:
+        return text.clean_kana(self.cleaned_data["name_kana"])
+
+    def clean_postal_code(self) -> str:
+        return text.clean_postal_code(self.cleaned_data["postal_code"])
+
+    def clean_address(self) -> str:
+        return text.clean_text(self.cleaned_data["address"])
+
+    def clean_phone(self) -> str:
+        return text.clean_phone(self.cleaned_data["phone"])
+
+    def clean_registered_mail_number(self) -> str:
+        return text.clean_reference_number(self.cleaned_data["registered_mail_number"])
+
+    def clean_agent_name(self) -> str:
+        value = self.cleaned_data["agent_name"]
+        return text.clean_name(value) if value else ""
+
+    def clean_agent_name_kana(self) -> str:
+        value = self.cleaned_data["agent_name_kana"]
+        return text.clean_kana(value) if value else ""
+
+    def clean_agent_postal_code(self) -> str:
+        value = self.cleaned_data["agent_postal_code"]
+        return text.clean_postal_code(value) if value else ""
+
+    def clean_agent_address(self) -> str:
+        return text.clean_text(self.cleaned_data["agent_address"])
+
+    def clean_date_of_birth(self) -> date:
+        value: date = self.cleaned_data["date_of_birth"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        if value.year < 1900:
+            raise forms.ValidationError(_("Check the year of birth."))
+        return value
+
+    def clean_arrival_date(self) -> date:
+        value: date = self.cleaned_data["arrival_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The arrival date cannot be in the future."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        arrival, postmark = data.get("arrival_date"), data.get("postmark_date")
+        if arrival and postmark and postmark > arrival:
+            self.add_error(
+                "postmark_date", _("The postmark cannot be later than the arrival date.")
+            )
+        if data.get("agent_kind"):
+            for name in ("agent_name", "agent_name_kana", "agent_postal_code", "agent_address"):
+                if not data.get(name):
+                    self.add_error(name, _("Required when an agent makes the request."))
+        else:
+            for name in ("agent_name", "agent_name_kana", "agent_postal_code", "agent_address"):
+                data[name] = ""
+        return data
+
+    def requester_data(self) -> RequesterData:
+        return RequesterData(**{name: self.cleaned_data[name] for name in self.REQUESTER_FIELDS})
+
+    def case_data(self) -> CaseData:
+        values = {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+        values["postmark_date"] = values["postmark_date"] or None
+        return CaseData(**values)
+
+    @classmethod
+    def initial_for(cls, case: Case) -> dict[str, Any]:
+        initial = {name: getattr(case.requester, name) for name in cls.REQUESTER_FIELDS}
+        initial.update({name: getattr(case, name) for name in cls.CASE_FIELDS})
+        return initial
+
+
+class IntakeForm(CaseDetailsForm):
+    """A new case for an envelope: the person, the envelope, and what they ask for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in RequestKind:
+            self.fields[f"kind_{kind.value}"] = forms.BooleanField(label=kind.label, required=False)
+            self.fields[f"details_{kind.value}"] = forms.CharField(
+                label=_("What exactly is asked"),
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def kind_fields(self) -> list[tuple[forms.BoundField, forms.BoundField, bool]]:
+        return [
+            (self[f"kind_{kind.value}"], self[f"details_{kind.value}"], kind in FEE_KINDS)
+            for kind in RequestKind
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = [kind for kind in RequestKind if data.get(f"kind_{kind.value}")]
+        if not chosen:
+            raise forms.ValidationError(
+                _("Tick at least one kind of request that the letter asks for.")
+            )
+        for kind in RequestKind:
+            name = f"details_{kind.value}"
+            try:
+                data[name] = text.clean_text(data.get(name, ""), multiline=True)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        if DISCLOSURE_KINDS & set(chosen) and not data.get("disclosure_method"):
+            self.add_error(
+                "disclosure_method",
+                _("Choose how the person wants the disclosure (paper if they did not say)."),
+            )
+        if not DISCLOSURE_KINDS & set(chosen):
+            data["disclosure_method"] = DisclosureMethod.NOT_APPLICABLE
+        return data
+
+    def items(self) -> list[ItemData]:
+        return [
+            ItemData(kind=kind.value, details=self.cleaned_data[f"details_{kind.value}"])
+            for kind in RequestKind
+            if self.cleaned_data.get(f"kind_{kind.value}")
+        ]
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("State"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    due = forms.ChoiceField(label=_("Due"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from requests_app.models import CaseState
+
+        # Labels are made plain strings once here: the list page renders them on every visit.
+        choices = {
+            "state": [("", _("All states")), ("open", _("Open cases")), *CaseState.choices],
+            "kind": [("", _("All kinds")), *RequestKind.choices],
+            "assignee": [
+                ("", _("Anyone")),
+                ("none", _("Nobody")),
+                *[(str(user.pk), _display_name(user)) for user in workers()],
+            ],
+            "due": [("", _("Any time")), ("week", _("Due this week")), ("overdue", _("Overdue"))],
+        }
+        for name, options in choices.items():
+            self.fields[name].choices = [  # type: ignore[attr-defined]
+                (value, str(label)) for value, label in options
+            ]
+
+    def clean_q(self) -> str:
+        return text.clean_text(self.cleaned_data["q"])
+
+
+def workers() -> Any:
+    """The users cases can be assigned to: holders of the work capability."""
+    user_model = get_user_model()
+    codename = Capability.WORK_CASES.value
+    return (
+        user_model.objects.filter(is_active=True)
+        .filter(groups__permissions__codename=codename)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _display_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class WorkerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return _display_name(obj)
+
+
+class AssignForm(forms.Form):
+    assignee = WorkerChoiceField(
+        label=_("Assign to"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = workers()  # type: ignore[attr-defined]
+
+
+class TransitionForm(forms.Form):
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_reason(self) -> str:
+        return text.clean_text(self.cleaned_data["reason"], multiline=True)
+
+
+class ReplySentForm(forms.Form):
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    sent_on = forms.DateField(label=_("Date mailed"), widget=DateInput())
+
+    def clean_sent_on(self) -> date:
+        value: date = self.cleaned_data["sent_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The mailing date cannot be in the future."))
+        return value
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices[1:])
+    refusal_ground = forms.ChoiceField(
+        label=_("Refusal ground"), choices=RefusalGround.choices, required=False
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_reasons(self) -> str:
+        return text.clean_text(self.cleaned_data["reasons"], multiline=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("outcome") in (Outcome.REFUSED, Outcome.PARTLY_DONE):
+            if not data.get("refusal_ground"):
+                self.add_error("refusal_ground", _("A refusal needs its statutory ground."))
+            if not data.get("reasons"):
+                self.add_error("reasons", _("A refusal must give its reasons (Art. 36)."))
+        return data
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_body(self) -> str:
+        value = text.clean_text(self.cleaned_data["body"], multiline=True)
+        if not value:
+            raise forms.ValidationError(_("A note cannot be empty."))
+        return value
+
+
+class FeePaymentForm(forms.Form):
+    form = forms.ChoiceField(label=_("Form"), choices=FeeForm.choices)
+    amount_yen = forms.IntegerField(label=_("Amount (yen)"), min_value=1, max_value=1_000_000)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=32, required=False)
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+
+    def clean_serial_number(self) -> str:
+        return text.clean_reference_number(self.cleaned_data["serial_number"])
+
+    def clean_received_on(self) -> date:
+        value: date = self.cleaned_data["received_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date received cannot be in the future."))
+        return value

@@ -1,0 +1,129 @@
+"""Demo data: one login per role, realistic cases in every state, or N synthetic cases.
+
+`seed_demo` is safe to run at every start: it (re)sets the demo logins and adds the demo
+cases only to an empty database. `seed_demo --cases N` adds N cases with full, hash-chained
+histories using bulk inserts, for benchmarks.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from requests_app import bulk, demo, services
+from requests_app.models import Case, CaseState
+from requests_app.permissions import Role
+
+DEMO_USERS = [
+    # username, password, role, family name, given name
+    ("staff", "staff-demo-2026", Role.STAFF, "山田", "花子"),
+    ("manager", "manager-demo-2026", Role.MANAGER, "佐藤", "健一"),
+    ("auditor", "auditor-demo-2026", Role.AUDITOR, "鈴木", "一郎"),
+    ("admin", "admin-demo-2026", Role.ADMINISTRATOR, "管理", "太郎"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo logins (one per role) and demo cases."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--cases", type=int, default=0, help="Add this many synthetic cases (bulk)."
+        )
+        parser.add_argument("--events-per-case", type=int, default=10)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run even with DEBUG off (demo passwords are public: never on a live system).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "seed_demo creates logins with published passwords; it runs only with "
+                "DEBUG=true (or --allow-production on a throwaway database)."
+            )
+        users = self._users()
+        rng = random.Random(options["seed"])
+        if options["cases"]:
+            created = bulk.create_cases(
+                count=options["cases"],
+                events_per_case=options["events_per_case"],
+                workers=[users["staff"], users["manager"]],
+                rng=rng,
+                progress=lambda n: self.stdout.write(f"  {n} cases…"),
+            )
+            self.stdout.write(self.style.SUCCESS(f"Added {created} synthetic cases."))
+        elif not Case.objects.exists():
+            self._demo_cases(users, rng)
+        self._print_logins()
+
+    def _users(self) -> dict[str, Any]:
+        user_model = get_user_model()
+        users = {}
+        for username, password, role, family, given in DEMO_USERS:
+            user, _created = user_model.objects.get_or_create(username=username)
+            user.last_name, user.first_name = family, given
+            user.email = f"{username}@cmc.example.jp"
+            user.is_staff = role is Role.ADMINISTRATOR
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=role.value)])
+            users[username] = user
+        return users
+
+    def _print_logins(self) -> None:
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (one per role):"))
+        for username, password, role, family, given in DEMO_USERS:
+            self.stdout.write(f"  {role.label:<32} {username:<8} / {password}   ({family} {given})")
+        self.stdout.write("")
+
+    def _demo_cases(self, users: dict[str, Any], rng: random.Random) -> None:
+        """One case in every state, walked there through the services like staff would."""
+        staff, manager = users["staff"], users["manager"]
+        today = timezone.localdate()
+        plan = [
+            (CaseState.RECEIVED, 1),
+            (CaseState.AWAITING_IDENTITY, 3),
+            (CaseState.AWAITING_IDENTITY, 25),
+            (CaseState.IDENTITY_VERIFIED, 5),
+            (CaseState.AWAITING_FEE, 6),
+            (CaseState.IN_PROGRESS, 8),
+            (CaseState.IN_PROGRESS, 20),
+            (CaseState.AWAITING_COMPLETION, 10),
+            (CaseState.AWAITING_APPROVAL, 9),
+            (CaseState.APPROVED, 11),
+            (CaseState.REFUSED, 12),
+            (CaseState.REPLY_SENT, 15),
+            (CaseState.CLOSED, 40),
+            (CaseState.WITHDRAWN, 18),
+            (CaseState.ABANDONED, 60),
+        ]
+        for target, days_ago in plan:
+            p = demo.person(rng)
+            kinds = demo.kinds(rng)
+            if target is CaseState.AWAITING_FEE:
+                kinds = ["disclosure"]
+            arrival = today - timedelta(days=days_ago)
+            case = services.case_open(
+                actor=staff,
+                requester=services.RequesterData(**p.__dict__),
+                case_data=services.CaseData(
+                    arrival_date=arrival,
+                    postmark_date=arrival - timedelta(days=1),
+                    mail_type="simple_registered",
+                    disclosure_method="paper" if "disclosure" in kinds else "",
+                ),
+                items=[services.ItemData(kind=k, details=demo.DETAILS[k]) for k in kinds],
+            )
+            demo.walk_to(case, target, staff=staff, manager=manager)
+        self.stdout.write(self.style.SUCCESS(f"Added {len(plan)} demo cases."))

@@ -1,0 +1,605 @@
+"""The case: a mailed request (開示等の請求), its requester, what they ask for, and its state.
+
+The state machine lives here and stays pure: transitions only set fields, guards (workflow.py)
+only read. Everything that happens *because* of a transition (the audit entry, e-mail, letters,
+tasks) is done by the one service per transition in services.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, Transition, transition
+
+from requests_app.audit import AuditChainHead, AuditEvent  # noqa: F401  (models of this app)
+from requests_app.permissions import CAPABILITY_LABELS, Capability, capability_check
+from requests_app.workflow import (
+    ALL_ITEMS_DECIDED,
+    ALL_ITEMS_REFUSED,
+    FEE_NEEDED,
+    FEE_SETTLED,
+    IDENTITY_VERIFIED,
+)
+
+postal_code_validator = RegexValidator(
+    r"^\d{3}-\d{4}$", _("Enter a postal code as seven digits, for example 460-0021.")
+)
+
+# Civil Code Art. 140 and APPI Art. 39: the person may sue two weeks after the request arrived.
+ART39_DAYS = 14
+
+
+class RequestKind(models.TextChoices):
+    PURPOSE_NOTICE = "purpose_notice", _("Notice of purpose of use (Art. 32)")
+    DISCLOSURE = "disclosure", _("Disclosure (Art. 33)")
+    THIRD_PARTY_RECORDS = (
+        "third_party_records",
+        _("Disclosure of third-party provision records (Art. 33(5))"),
+    )
+    CORRECTION = "correction", _("Correction, addition or deletion (Art. 34)")
+    DISCONTINUATION = "discontinuation", _("Discontinuation of use or erasure (Art. 35(1))")
+    THIRD_PARTY_CESSATION = (
+        "third_party_cessation",
+        _("Cessation of third-party provision (Art. 35(3))"),
+    )
+    COMPLAINT = "complaint", _("Inquiry, opinion or complaint (Art. 40)")
+
+
+# Art. 38: a fee may be charged only for purpose notices and disclosures.
+FEE_KINDS = frozenset(
+    {RequestKind.PURPOSE_NOTICE, RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS}
+)
+
+
+class Relationship(models.TextChoices):
+    """How the person relates to the company: the categories of the policy's Section 4."""
+
+    CUSTOMER = "customer", _("User of products and services")
+    BUSINESS_CONTACT = "business_contact", _("Employee of a business counterpart")
+    INVESTOR = "investor", _("Shareholder or investor")
+    JOB_APPLICANT = "job_applicant", _("Job applicant")
+    EMPLOYEE = "employee", _("Employee")
+    EMPLOYEE_RELATION = "employee_relation", _("Person related to an employee")
+    RETIRED_EMPLOYEE = "retired_employee", _("Retired employee")
+    OTHER = "other", _("Other or unknown")
+
+
+class MailType(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary mail")
+    REGISTERED = "registered", _("Registered mail (書留)")
+    SIMPLE_REGISTERED = "simple_registered", _("Simple registered mail (簡易書留)")
+    SPECIFIED_RECORD = "specified_record", _("Specified record mail (特定記録)")
+
+
+class DisclosureMethod(models.TextChoices):
+    NOT_APPLICABLE = "", _("Not applicable")
+    PAPER = "paper", _("Paper, by post")
+    ELECTRONIC = "electronic", _("Electronic record")
+    OTHER = "other", _("Other method the company sets")
+
+
+class AgentKind(models.TextChoices):
+    NONE = "", _("The person themselves")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative (法定代理人)")
+    APPOINTED_AGENT = "appointed_agent", _("Appointed agent (任意代理人)")
+
+
+class CaseState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    AWAITING_IDENTITY = "awaiting_identity", _("Awaiting identity verification")
+    IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
+    AWAITING_FEE = "awaiting_fee", _("Awaiting fee")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_COMPLETION = "awaiting_completion", _("Awaiting completion by the requester")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    REPLY_SENT = "reply_sent", _("Reply sent")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+S = CaseState
+OPEN_STATES = frozenset(set(S) - {S.CLOSED, S.WITHDRAWN, S.ABANDONED})
+# States in which the case waits on the requester (documents, fee, completion: 補正).
+WAITING_ON_REQUESTER_STATES = frozenset(
+    {S.AWAITING_IDENTITY, S.AWAITING_FEE, S.AWAITING_COMPLETION}
+)
+WITHDRAWABLE_STATES = [
+    S.RECEIVED,
+    S.AWAITING_IDENTITY,
+    S.IDENTITY_VERIFIED,
+    S.AWAITING_FEE,
+    S.IN_PROGRESS,
+    S.AWAITING_COMPLETION,
+    S.AWAITING_APPROVAL,
+    S.APPROVED,
+]
+
+can_work = capability_check(Capability.WORK_CASES)
+can_approve = capability_check(Capability.APPROVE_DECISIONS)
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", _("Not decided")
+    DONE = "done", _("Done in full")
+    PARTLY_DONE = "partly_done", _("Partly done")
+    REFUSED = "refused", _("Refused")
+    NOTHING_HELD = "nothing_held", _("No personal data held")
+
+
+class RefusalGround(models.TextChoices):
+    """Art. 33(2) and the policy's Section 14.2."""
+
+    NONE = "", _("None")
+    HARM = "harm", _("Harm to the life, body, property or other rights of a person")
+    BUSINESS = "business", _("Significant impediment to the proper operation of the business")
+    OTHER_LAW = "other_law", _("Violation of another law")
+
+
+class FeeForm(models.TextChoices):
+    POSTAL_MONEY_ORDER = "postal_money_order", _("Postal money order (定額小為替)")
+    STAMPS = "stamps", _("Postage stamps")
+
+
+class Requester(models.Model):
+    """The person the data is about (ご本人 / 請求者)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_kana = models.CharField(_("name in kana"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    postal_code = models.CharField(
+        _("postal code"), max_length=8, validators=[postal_code_validator]
+    )
+    address = models.CharField(_("address"), max_length=200)
+    phone = models.CharField(_("telephone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    relationship = models.CharField(
+        _("relationship to the company"),
+        max_length=32,
+        choices=Relationship.choices,
+        default=Relationship.OTHER,
+    )
+
+    class Meta:
+        verbose_name = _("requester")
+        verbose_name_plural = _("requesters")
+        indexes = [
+            models.Index(fields=["name"], name="requester_name"),
+            models.Index(fields=["name_kana"], name="requester_kana"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number handed out in a year (2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.last_number:06d}"
+
+
+class Case(FSMModelMixin, models.Model):
+    """One envelope's request (案件), identified by its reference number (受付番号)."""
+
+    reference = models.CharField(_("reference number"), max_length=16, unique=True)
+    requester = models.ForeignKey(
+        Requester, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="cases"
+    )
+    state = FSMField(
+        _("state"), max_length=32, choices=CaseState.choices, default=S.RECEIVED, protected=True
+    )
+    arrival_date = models.DateField(_("arrival date (到達日)"))
+    postmark_date = models.DateField(_("postmark date (消印)"), null=True, blank=True)
+    mail_type = models.CharField(
+        _("how it came"), max_length=32, choices=MailType.choices, default=MailType.ORDINARY
+    )
+    registered_mail_number = models.CharField(
+        _("registered mail number"), max_length=32, blank=True
+    )
+    disclosure_method = models.CharField(
+        _("preferred disclosure method"),
+        max_length=16,
+        choices=DisclosureMethod.choices,
+        blank=True,
+        default=DisclosureMethod.NOT_APPLICABLE,
+    )
+    agent_kind = models.CharField(
+        _("who makes the request"),
+        max_length=32,
+        choices=AgentKind.choices,
+        blank=True,
+        default=AgentKind.NONE,
+    )
+    agent_name = models.CharField(_("agent's name"), max_length=100, blank=True)
+    agent_name_kana = models.CharField(_("agent's name in kana"), max_length=100, blank=True)
+    agent_postal_code = models.CharField(
+        _("agent's postal code"), max_length=8, blank=True, validators=[postal_code_validator]
+    )
+    agent_address = models.CharField(_("agent's address"), max_length=200, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    fee_due = models.PositiveIntegerField(_("fee due (yen)"), default=0)
+    due_date = models.DateField(_("due date (回答期限)"))
+    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Filled when the reply is recorded as mailed; the letter register keeps the details.
+    reply_sent_on = models.DateField(_("reply sent on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-arrival_date", "-id"]
+        # The capabilities of permissions.py; role groups get them from sync_roles().
+        permissions = [(c.value, CAPABILITY_LABELS[c]) for c in Capability]
+        indexes = [
+            models.Index(fields=["-arrival_date", "-id"], name="case_arrival"),
+            models.Index(fields=["state", "due_date"], name="case_state_due"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            models.Index(
+                fields=["due_date"],
+                name="case_open_due",
+                condition=~Q(state__in=["closed", "withdrawn", "abandoned"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    # --- derived facts ------------------------------------------------------------------
+
+    @property
+    def art39_date(self) -> date:
+        """Two weeks after arrival (APPI Art. 39): from then the person may sue."""
+        return self.arrival_date + timedelta(days=ART39_DAYS)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def fee_paid(self) -> int:
+        annotated = getattr(self, "fee_paid_total", None)
+        if annotated is not None:
+            return int(annotated)
+        return sum(p.amount_yen for p in self.fee_payments.all())
+
+    @property
+    def fee_shortfall(self) -> int:
+        return max(0, self.fee_due - self.fee_paid)
+
+    @property
+    def has_agent(self) -> bool:
+        return bool(self.agent_kind)
+
+    @property
+    def reply_name(self) -> str:
+        return self.agent_name if self.has_agent else self.requester.name
+
+    @property
+    def reply_postal_code(self) -> str:
+        return self.agent_postal_code if self.has_agent else self.requester.postal_code
+
+    @property
+    def reply_address(self) -> str:
+        """Where the reply will be mailed: the address identity verification must prove."""
+        return self.agent_address if self.has_agent else self.requester.address
+
+    # --- the state machine (pure: set fields only) ----------------------------------------
+
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.AWAITING_IDENTITY,
+        permission=can_work,
+        custom={
+            "label": _("Start identity check"),
+            "action": "case.identity.requested",
+            "reason": "none",
+        },
+    )
+    def begin_identity_check(self) -> None:
+        """The envelope is opened and logged; the case now waits on identity verification."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_IDENTITY,
+        target=S.IDENTITY_VERIFIED,
+        permission=can_work,
+        conditions=[IDENTITY_VERIFIED],
+        custom={
+            "label": _("Confirm identity verified"),
+            "action": "case.identity.verified",
+            "reason": "none",
+        },
+    )
+    def verify_identity(self) -> None:
+        """Every identity rule passes on the documents received by post (本人確認)."""
+
+    @transition(
+        field=state,
+        source=S.IDENTITY_VERIFIED,
+        target=S.AWAITING_FEE,
+        permission=can_work,
+        conditions=[FEE_NEEDED],
+        custom={"label": _("Wait for the fee"), "action": "case.fee.requested", "reason": "none"},
+    )
+    def request_fee(self) -> None:
+        """A purpose notice or disclosure is asked for and the fee has not (fully) arrived."""
+
+    @transition(
+        field=state,
+        source=[S.IDENTITY_VERIFIED, S.AWAITING_FEE],
+        target=S.IN_PROGRESS,
+        permission=can_work,
+        conditions=[FEE_SETTLED],
+        custom={"label": _("Start work"), "action": "case.work.started", "reason": "none"},
+    )
+    def start_work(self) -> None:
+        """Identity is verified and any fee is paid: staff search the company's systems."""
+
+    @transition(
+        field=state,
+        source=S.IN_PROGRESS,
+        target=S.AWAITING_COMPLETION,
+        permission=can_work,
+        custom={
+            "label": _("Ask the requester to complete the request"),
+            "action": "case.completion.requested",
+            "reason": "required",
+        },
+    )
+    def request_completion(self) -> None:
+        """The request is incomplete (補正): the person is asked to complete it, not refused."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_COMPLETION,
+        target=S.IN_PROGRESS,
+        permission=can_work,
+        custom={
+            "label": _("Completion received"),
+            "action": "case.completion.received",
+            "reason": "optional",
+        },
+    )
+    def receive_completion(self) -> None:
+        """The person's completion of their request arrived; work resumes."""
+
+    @transition(
+        field=state,
+        source=S.IN_PROGRESS,
+        target=S.AWAITING_APPROVAL,
+        permission=can_work,
+        conditions=[ALL_ITEMS_DECIDED],
+        custom={
+            "label": _("Submit for approval"),
+            "action": "case.approval.requested",
+            "reason": "optional",
+        },
+    )
+    def submit_for_approval(self) -> None:
+        """Every item has an outcome; the decision goes to the Data Controller."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_APPROVAL,
+        target=S.APPROVED,
+        permission=can_approve,
+        conditions=[ALL_ITEMS_DECIDED],
+        custom={
+            "label": _("Approve the decision"),
+            "action": "case.decision.approved",
+            "reason": "optional",
+        },
+    )
+    def approve(self) -> None:
+        """The Data Controller (個人情報保護管理者) approves the outgoing decision."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_APPROVAL,
+        target=S.IN_PROGRESS,
+        permission=can_approve,
+        custom={
+            "label": _("Return for rework"),
+            "action": "case.decision.returned",
+            "reason": "required",
+            "tone": "secondary",
+        },
+    )
+    def return_for_rework(self) -> None:
+        """The Data Controller sends the draft decision back to staff, saying why."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_APPROVAL,
+        target=S.REFUSED,
+        permission=can_approve,
+        conditions=[ALL_ITEMS_REFUSED],
+        custom={
+            "label": _("Refuse the request"),
+            "action": "case.decision.refused",
+            "reason": "required",
+            "tone": "danger",
+        },
+    )
+    def refuse(self) -> None:
+        """The Data Controller refuses every item; a refusal letter with reasons follows."""
+
+    @transition(
+        field=state,
+        source=[S.APPROVED, S.REFUSED],
+        target=S.REPLY_SENT,
+        permission=can_work,
+        custom={
+            "label": _("Record the reply as mailed"),
+            "action": "case.reply.sent",
+            "reason": "none",
+        },
+    )
+    def record_reply_sent(self, *, sent_on: date) -> None:
+        """The reply letter (回答書) has been mailed to the verified address."""
+        self.reply_sent_on = sent_on
+
+    @transition(
+        field=state,
+        source=S.REPLY_SENT,
+        target=S.CLOSED,
+        permission=can_work,
+        conditions=[ALL_ITEMS_DECIDED],
+        custom={"label": _("Close the case"), "action": "case.closed", "reason": "optional"},
+    )
+    def close(self, *, at: Any) -> None:
+        """The reply went out and nothing is left to do."""
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=WITHDRAWABLE_STATES,
+        target=S.WITHDRAWN,
+        permission=can_work,
+        custom={
+            "label": _("Record withdrawal"),
+            "action": "case.withdrawn",
+            "reason": "required",
+            "tone": "danger",
+        },
+    )
+    def withdraw(self, *, at: Any) -> None:
+        """The person withdrew their request."""
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=sorted(WAITING_ON_REQUESTER_STATES),
+        target=S.ABANDONED,
+        permission=can_approve,
+        custom={
+            "label": _("Close as abandoned"),
+            "action": "case.abandoned",
+            "reason": "required",
+            "tone": "danger",
+        },
+    )
+    def abandon(self, *, at: Any) -> None:
+        """The person did not send what was asked for in time; a closure letter follows."""
+        self.closed_at = at
+
+
+def case_transitions() -> dict[str, Transition]:
+    """Every transition of the case machine by name (the first Transition of each)."""
+    field = Case._meta.get_field("state")
+    by_name: dict[str, Transition] = {}
+    for found in field.get_all_transitions(Case):
+        by_name.setdefault(found.name, found)
+    return by_name
+
+
+def transition_for(case: Case, name: str) -> Transition | None:
+    """The transition called `name` that leaves the case's current state, if there is one."""
+    meta = getattr(getattr(type(case), name, None), "_django_fsm", None)
+    return None if meta is None else meta.get_transition(case.state)
+
+
+class RequestItem(models.Model):
+    """One kind of request within a case, with its own outcome and reasons."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("kind"), max_length=32, choices=RequestKind.choices)
+    details = models.TextField(_("what the person asks for"), blank=True, max_length=4000)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, blank=True, default=Outcome.PENDING
+    )
+    refusal_ground = models.CharField(
+        _("refusal ground"),
+        max_length=16,
+        choices=RefusalGround.choices,
+        blank=True,
+        default=RefusalGround.NONE,
+    )
+    reasons = models.TextField(_("reasons"), blank=True, max_length=4000)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request item")
+        verbose_name_plural = _("request items")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], name="item_one_per_kind"),
+        ]
+        indexes = [models.Index(fields=["kind", "case"], name="item_kind_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}"
+
+    @property
+    def carries_fee(self) -> bool:
+        return self.kind in FEE_KINDS
+
+
+class FeePayment(models.Model):
+    """Money that arrived for the fee (手数料): a postal money order or stamps."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="fee_payments")
+    form = models.CharField(_("form"), max_length=32, choices=FeeForm.choices)
+    amount_yen = models.PositiveIntegerField(_("amount (yen)"))
+    serial_number = models.CharField(_("serial number"), max_length=32, blank=True)
+    received_on = models.DateField(_("received on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fee payment")
+        verbose_name_plural = _("fee payments")
+        ordering = ["received_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_form_display()} ¥{self.amount_yen:,}"
+
+
+class Note(models.Model):
+    """A working note on a case. Notes are never edited; a correction is a new note."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]

@@ -1,0 +1,620 @@
+"""Writes: one function per business event. Views, admin, tasks and commands call these.
+
+Every transition service takes the same steps (STYLE.md): one transaction; lock the case row;
+check that the case is still in the state the user saw, the user's capability and the
+transition's guards; transition; save; append the audit entry; and only after commit, the
+side effects (e-mail, letters, tasks), so a failed side effect never undoes a decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests_app import audit, deadlines
+from requests_app.errors import (
+    InvalidInput,
+    NotPermitted,
+    ServiceError,
+    StaleState,
+    TransitionBlocked,
+)
+from requests_app.models import (
+    FEE_KINDS,
+    OPEN_STATES,
+    Case,
+    CaseState,
+    FeeForm,
+    FeePayment,
+    Note,
+    Outcome,
+    ReferenceCounter,
+    RefusalGround,
+    Requester,
+    RequestItem,
+    RequestKind,
+    transition_for,
+)
+from requests_app.permissions import Capability, has_capability
+
+logger = logging.getLogger(__name__)
+
+SideEffect = Callable[[Case], None]
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+def _run_transition(
+    *,
+    case: Case,
+    actor: Any,
+    name: str,
+    expected_state: str | None = None,
+    reason: str = "",
+    payload: Mapping[str, Any] | None = None,
+    arguments: Mapping[str, Any] | None = None,
+    extra_fields: Sequence[str] = (),
+    after_commit: Iterable[SideEffect] = (),
+) -> Case:
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        seen_state = expected_state or case.state
+        if locked.state != seen_state:
+            raise StaleState(
+                _(
+                    "This case was changed by someone else while you were looking at it: it is "
+                    "now “%(state)s”. Nothing was changed; please check the case and try again."
+                )
+                % {"state": locked.get_state_display()}
+            )
+        chosen = transition_for(locked, name)
+        if chosen is None:
+            raise TransitionBlocked(
+                _("“%(state)s” cannot move on this way.") % {"state": locked.get_state_display()}
+            )
+        if not chosen.has_perm(locked, actor):
+            raise NotPermitted()
+        if chosen.custom.get("reason") == "required" and not reason:
+            raise InvalidInput(_("Please give a reason for this step."))
+        from requests_app.workflow import blockers_for
+
+        blockers = blockers_for(locked, chosen.conditions)
+        if blockers:
+            raise TransitionBlocked(
+                _("“%(label)s” is not possible yet:") % {"label": chosen.custom["label"]},
+                details=blockers,
+            )
+        from_state = locked.state
+        getattr(locked, name)(**(arguments or {}))
+        locked.save(update_fields=["state", "updated_at", *extra_fields])
+        audit.record(
+            action=chosen.custom["action"],
+            actor=actor,
+            case=locked,
+            from_state=from_state,
+            to_state=locked.state,
+            reason=reason,
+            payload=payload,
+        )
+        deadlines.refresh_due_date(locked)
+        for effect in after_commit:
+            transaction.on_commit(_guarded(effect, locked))
+    return locked
+
+
+def _guarded(effect: SideEffect, case: Case) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            effect(case)
+        except Exception:
+            # A failed e-mail or queue never undoes the decision; the sweep repairs later.
+            logger.exception("Side effect %s failed for case %s", effect.__name__, case.pk)
+
+    return run
+
+
+def case_begin_identity_check(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="begin_identity_check",
+        expected_state=expected_state,
+        reason=reason,
+    )
+
+
+def case_verify_identity(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    from identity.gate import evaluate_case
+
+    verdict = evaluate_case(case)
+    rules = {result.code: result.passed for result in verdict.results}
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="verify_identity",
+        expected_state=expected_state,
+        reason=reason,
+        payload={"rules": rules},
+    )
+
+
+def case_request_fee(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="request_fee",
+        expected_state=expected_state,
+        reason=reason,
+        payload={"fee_due": case.fee_due, "shortfall": case.fee_shortfall},
+    )
+
+
+def case_start_work(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case, actor=actor, name="start_work", expected_state=expected_state, reason=reason
+    )
+
+
+def case_request_completion(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="request_completion",
+        expected_state=expected_state,
+        reason=reason,
+    )
+
+
+def case_receive_completion(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="receive_completion",
+        expected_state=expected_state,
+        reason=reason,
+    )
+
+
+def case_submit_for_approval(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="submit_for_approval",
+        expected_state=expected_state,
+        reason=reason,
+        payload={"outcomes": _outcomes(case)},
+    )
+
+
+def case_approve(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="approve",
+        expected_state=expected_state,
+        reason=reason,
+        payload={"outcomes": _outcomes(case)},
+    )
+
+
+def case_return_for_rework(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="return_for_rework",
+        expected_state=expected_state,
+        reason=reason,
+    )
+
+
+def case_refuse(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="refuse",
+        expected_state=expected_state,
+        reason=reason,
+        payload={"outcomes": _outcomes(case)},
+    )
+
+
+def case_record_reply_sent(
+    *, case: Case, actor: Any, sent_on: date, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    if sent_on > timezone.localdate():
+        raise InvalidInput(_("The mailing date cannot be in the future."))
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="record_reply_sent",
+        expected_state=expected_state,
+        reason=reason,
+        arguments={"sent_on": sent_on},
+        extra_fields=["reply_sent_on"],
+        payload={"sent_on": sent_on.isoformat()},
+    )
+
+
+def case_close(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="close",
+        expected_state=expected_state,
+        reason=reason,
+        arguments={"at": timezone.now()},
+        extra_fields=["closed_at"],
+    )
+
+
+def case_withdraw(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="withdraw",
+        expected_state=expected_state,
+        reason=reason,
+        arguments={"at": timezone.now()},
+        extra_fields=["closed_at"],
+    )
+
+
+def case_abandon(
+    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="abandon",
+        expected_state=expected_state,
+        reason=reason,
+        arguments={"at": timezone.now()},
+        extra_fields=["closed_at"],
+    )
+
+
+# The services the case page's buttons call, by transition name. Transitions that need more
+# than a reason (recording the reply as mailed) have their own form and are not listed here.
+BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
+    "begin_identity_check": case_begin_identity_check,
+    "verify_identity": case_verify_identity,
+    "request_fee": case_request_fee,
+    "start_work": case_start_work,
+    "request_completion": case_request_completion,
+    "receive_completion": case_receive_completion,
+    "submit_for_approval": case_submit_for_approval,
+    "approve": case_approve,
+    "return_for_rework": case_return_for_rework,
+    "refuse": case_refuse,
+    "close": case_close,
+    "withdraw": case_withdraw,
+    "abandon": case_abandon,
+}
+
+
+def _outcomes(case: Case) -> dict[str, str]:
+    return {item.kind: item.outcome for item in case.items.all()}
+
+
+# --- intake and edits --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequesterData:
+    name: str
+    name_kana: str
+    date_of_birth: date
+    postal_code: str
+    address: str
+    phone: str = ""
+    email: str = ""
+    relationship: str = "other"
+
+
+@dataclass(frozen=True)
+class CaseData:
+    arrival_date: date
+    postmark_date: date | None = None
+    mail_type: str = "ordinary"
+    registered_mail_number: str = ""
+    disclosure_method: str = ""
+    agent_kind: str = ""
+    agent_name: str = ""
+    agent_name_kana: str = ""
+    agent_postal_code: str = ""
+    agent_address: str = ""
+
+
+@dataclass(frozen=True)
+class ItemData:
+    kind: str
+    details: str = ""
+
+
+def _next_reference(year: int) -> str:
+    """The next reference number of the year, e.g. 2026-000123, without gaps or repeats."""
+    for _attempt in range(3):
+        updated = ReferenceCounter.objects.filter(year=year).update(
+            last_number=F("last_number") + 1
+        )
+        if updated:
+            number = ReferenceCounter.objects.get(year=year).last_number
+            return f"{year}-{number:06d}"
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.create(year=year, last_number=1)
+            return f"{year}-{1:06d}"
+        except IntegrityError:
+            continue  # another intake created the year's counter first; increment it
+    raise ServiceError(_("Could not allocate a reference number; please try again."))
+
+
+def fee_due_for(kinds: Iterable[str]) -> int:
+    """Art. 38: the published fee for each purpose notice or disclosure asked for."""
+    return settings.APPI_FEE_YEN * sum(1 for kind in set(kinds) if kind in FEE_KINDS)
+
+
+def _check_dates(case_data: CaseData, requester: RequesterData) -> None:
+    today = timezone.localdate()
+    if case_data.arrival_date > today:
+        raise InvalidInput(_("The arrival date cannot be in the future."))
+    if case_data.postmark_date and case_data.postmark_date > case_data.arrival_date:
+        raise InvalidInput(_("The postmark cannot be later than the arrival date."))
+    if requester.date_of_birth > today:
+        raise InvalidInput(_("The date of birth cannot be in the future."))
+
+
+def case_open(
+    *,
+    actor: Any,
+    requester: RequesterData,
+    case_data: CaseData,
+    items: Sequence[ItemData],
+    assignee: Any = None,
+) -> Case:
+    """Log an envelope that arrived by post as a new case (受付)."""
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+    kinds = [item.kind for item in items]
+    if not kinds:
+        raise InvalidInput(_("Choose at least one kind of request."))
+    if len(set(kinds)) != len(kinds) or not set(kinds) <= set(RequestKind.values):
+        raise InvalidInput(_("Each kind of request can be chosen once."))
+    _check_dates(case_data, requester)
+    with transaction.atomic():
+        person = Requester.objects.create(**asdict(requester))
+        case = Case(
+            reference=_next_reference(case_data.arrival_date.year),
+            requester=person,
+            fee_due=fee_due_for(kinds),
+            created_by=actor,
+            assignee=assignee or actor,
+            due_date=case_data.arrival_date,  # replaced just below, once the items exist
+            **asdict(case_data),
+        )
+        case.save()
+        RequestItem.objects.bulk_create(
+            [RequestItem(case=case, kind=item.kind, details=item.details) for item in items]
+        )
+        audit.record(
+            action="case.opened",
+            actor=actor,
+            case=case,
+            to_state=case.state,
+            payload={
+                "reference": case.reference,
+                "kinds": kinds,
+                "arrival_date": case.arrival_date.isoformat(),
+                "fee_due": case.fee_due,
+                "agent_kind": case.agent_kind,
+            },
+        )
+        deadlines.refresh_due_date(case)
+    return case
+
+
+_REQUESTER_FIELDS = tuple(RequesterData.__dataclass_fields__)
+_CASE_FIELDS = tuple(CaseData.__dataclass_fields__)
+
+
+def case_update_details(
+    *, case: Case, actor: Any, requester: RequesterData, case_data: CaseData
+) -> Case:
+    """Correct what was entered at intake; every changed field is in the audit entry."""
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+    _check_dates(case_data, requester)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("requester").get(pk=case.pk)
+        if not locked.is_open:
+            raise InvalidInput(_("A closed case cannot be changed."))
+        changes: dict[str, dict[str, Any]] = {}
+        person = locked.requester
+        for name in _REQUESTER_FIELDS:
+            _apply(person, name, getattr(requester, name), changes, prefix="requester.")
+        for name in _CASE_FIELDS:
+            _apply(locked, name, getattr(case_data, name), changes, prefix="")
+        if not changes:
+            return locked
+        person.full_clean()
+        person.save()
+        locked.save()
+        audit.record(
+            action="case.details.changed", actor=actor, case=locked, payload={"changes": changes}
+        )
+        deadlines.refresh_due_date(locked)
+    return locked
+
+
+def _apply(
+    obj: Any, name: str, value: Any, changes: dict[str, dict[str, Any]], prefix: str
+) -> None:
+    before = getattr(obj, name)
+    if before != value:
+        changes[prefix + name] = {"before": _plain(before), "after": _plain(value)}
+        setattr(obj, name, value)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+    if assignee is not None and not has_capability(assignee, Capability.WORK_CASES):
+        raise InvalidInput(_("Cases can only be assigned to staff or managers."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_open:
+            raise InvalidInput(_("A closed case cannot be reassigned."))
+        before = locked.assignee.get_username() if locked.assignee else ""
+        locked.assignee = assignee
+        locked.save(update_fields=["assignee", "updated_at"])
+        audit.record(
+            action="case.assigned",
+            actor=actor,
+            case=locked,
+            payload={"before": before, "after": assignee.get_username() if assignee else ""},
+        )
+    return locked
+
+
+def item_record_outcome(
+    *, item: RequestItem, actor: Any, outcome: str, refusal_ground: str = "", reasons: str = ""
+) -> RequestItem:
+    """Record the decision for one kind of request; refusals must give ground and reasons."""
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+    reasons = reasons.strip()
+    if outcome not in Outcome.values or outcome == Outcome.PENDING:
+        raise InvalidInput(_("Choose an outcome."))
+    if outcome in (Outcome.REFUSED, Outcome.PARTLY_DONE):
+        if refusal_ground not in RefusalGround.values or not refusal_ground:
+            raise InvalidInput(_("A refusal needs its statutory ground."))
+        if not reasons:
+            raise InvalidInput(_("A refusal must give its reasons (Art. 36)."))
+    else:
+        refusal_ground = RefusalGround.NONE
+    if outcome == Outcome.NOTHING_HELD and item.kind == RequestKind.COMPLAINT:
+        raise InvalidInput(_("“No personal data held” is not an outcome of a complaint."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=item.case_id)
+        if case.state != CaseState.IN_PROGRESS:
+            raise InvalidInput(_("Outcomes are recorded while the case is in progress."))
+        locked = RequestItem.objects.select_for_update().get(pk=item.pk)
+        before = {"outcome": locked.outcome, "refusal_ground": locked.refusal_ground}
+        locked.outcome = outcome
+        locked.refusal_ground = refusal_ground
+        locked.reasons = reasons
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["outcome", "refusal_ground", "reasons", "decided_at"])
+        audit.record(
+            action="case.item.decided",
+            actor=actor,
+            case=case,
+            reason=reasons,
+            payload={
+                "kind": locked.kind,
+                "before": before,
+                "after": {"outcome": outcome, "refusal_ground": refusal_ground},
+            },
+        )
+    return locked
+
+
+def note_add(*, case: Case, actor: Any, body: str) -> Note:
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+    body = body.strip()
+    if not body:
+        raise InvalidInput(_("A note cannot be empty."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        note = Note.objects.create(case=locked, author=actor, body=body)
+        audit.record(
+            action="case.note.added", actor=actor, case=locked, payload={"note_id": note.pk}
+        )
+    return note
+
+
+def fee_record_payment(
+    *, case: Case, actor: Any, form: str, amount_yen: int, serial_number: str, received_on: date
+) -> FeePayment:
+    """Log money that arrived for the fee: amount, form and serial number (Art. 38)."""
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+    if form not in FeeForm.values:
+        raise InvalidInput(_("Choose how the fee arrived."))
+    if amount_yen <= 0:
+        raise InvalidInput(_("The amount must be more than zero yen."))
+    if received_on > timezone.localdate():
+        raise InvalidInput(_("The date received cannot be in the future."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.fee_due == 0:
+            raise InvalidInput(_("No fee is due for this case."))
+        if locked.state not in OPEN_STATES:
+            raise InvalidInput(_("A closed case cannot take a payment."))
+        payment = FeePayment.objects.create(
+            case=locked,
+            form=form,
+            amount_yen=amount_yen,
+            serial_number=serial_number.strip(),
+            received_on=received_on,
+            recorded_by=actor,
+        )
+        audit.record(
+            action="case.fee.received",
+            actor=actor,
+            case=locked,
+            payload={
+                "form": form,
+                "amount_yen": amount_yen,
+                "serial_number": payment.serial_number,
+                "received_on": received_on.isoformat(),
+                "shortfall": locked.fee_shortfall,
+            },
+        )
+    return payment
+
+
+def case_record_view(*, case: Case, actor: Any) -> None:
+    """Log that someone opened the case page: who looked at whose data (ISO/IEC 27001)."""
+    with transaction.atomic():
+        audit.record(action="case.viewed", actor=actor, case=case)

@@ -1,0 +1,305 @@
+"""The staff pages: case list, intake, the case page and the actions on it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from identity.forms import ReceivedDocumentForm
+from identity.gate import evaluate_case
+from requests_app import selectors, services
+from requests_app.errors import ServiceError
+from requests_app.forms import (
+    AssignForm,
+    CaseDetailsForm,
+    FeePaymentForm,
+    IntakeForm,
+    ListFilterForm,
+    NoteForm,
+    OutcomeForm,
+    ReplySentForm,
+    TransitionForm,
+)
+from requests_app.models import CaseState, RequestItem
+from requests_app.permissions import Capability, has_capability
+from requests_app.views.base import (
+    CapabilityRequiredMixin,
+    detail_or_404,
+    get_case_or_404,
+    show_error,
+)
+
+PAGE_SIZE = 25
+
+
+class CaseListView(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_CASES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = ListFilterForm(request.GET or None)
+        filters = selectors.CaseFilters()
+        if form.is_bound and form.is_valid():
+            filters = selectors.CaseFilters(**form.cleaned_data)
+        paginator = Paginator(selectors.case_list(filters), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "requests_app/case_list.html",
+            {"form": form, "page": page, "query": query.urlencode()},
+        )
+
+
+class CaseCreateView(CapabilityRequiredMixin, View):
+    capability = Capability.WORK_CASES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "requests_app/case_form.html", {"form": IntakeForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            try:
+                case = services.case_open(
+                    actor=request.user,
+                    requester=form.requester_data(),
+                    case_data=form.case_data(),
+                    items=form.items(),
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request, _("Case %(reference)s was opened.") % {"reference": case.reference}
+                )
+                return redirect("requests_app:case_detail", reference=case.reference)
+        return render(request, "requests_app/case_form.html", {"form": form}, status=400)
+
+
+class CaseDetailView(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_CASES
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        case = detail_or_404(reference)
+        services.case_record_view(case=case, actor=request.user)
+        return render(request, "requests_app/case_detail.html", case_page_context(request, case))
+
+
+def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
+    can_work = has_capability(request.user, Capability.WORK_CASES)
+    context: dict[str, Any] = {
+        "case": case,
+        "items": list(case.items.all()),
+        "actions": selectors.case_actions(case, request.user),
+        "identity": evaluate_case(case),
+        "timeline": selectors.case_timeline(case),
+        "access_log": selectors.case_access_log(case),
+        "can_work": can_work,
+        "transition_form": TransitionForm(initial={"expected_state": case.state}),
+    }
+    if can_work and case.is_open:
+        context.update(
+            note_form=NoteForm(),
+            assign_form=AssignForm(initial={"assignee": case.assignee_id}),
+            outcome_forms={
+                item.pk: OutcomeForm(
+                    prefix=f"item{item.pk}",
+                    initial={
+                        "outcome": item.outcome or None,
+                        "refusal_ground": item.refusal_ground,
+                        "reasons": item.reasons,
+                    },
+                )
+                for item in context["items"]
+            }
+            if case.state == CaseState.IN_PROGRESS
+            else {},
+            fee_form=FeePaymentForm() if case.fee_due else None,
+            document_form=ReceivedDocumentForm()
+            if case.state in (CaseState.RECEIVED, CaseState.AWAITING_IDENTITY)
+            else None,
+            reply_form=ReplySentForm(initial={"expected_state": case.state})
+            if case.state in (CaseState.APPROVED, CaseState.REFUSED)
+            else None,
+        )
+    context.update(forms)
+    return context
+
+
+def _back(case: Any) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("requests_app:case_detail", args=[case.reference]))
+
+
+class CaseTransitionView(CapabilityRequiredMixin, View):
+    """One button of the case page. The transition's own permission is checked by the service."""
+
+    capability = Capability.WORK_CASES
+
+    def post(self, request: HttpRequest, reference: str, name: str) -> HttpResponse:
+        case = get_case_or_404(reference)
+        service = services.BUTTON_SERVICES.get(name)
+        form = TransitionForm(request.POST)
+        if service is None or not form.is_valid():
+            messages.error(request, _("That step is not available."))
+            return _back(case)
+        try:
+            case = service(
+                case=case,
+                actor=request.user,
+                expected_state=form.cleaned_data["expected_state"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            show_error(request, error)
+        else:
+            messages.success(
+                request, _("The case is now “%(state)s”.") % {"state": case.get_state_display()}
+            )
+        return _back(case)
+
+
+class ReplySentView(CapabilityRequiredMixin, View):
+    capability = Capability.WORK_CASES
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        case = get_case_or_404(reference)
+        form = ReplySentForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return _back(case)
+        try:
+            services.case_record_reply_sent(
+                case=case,
+                actor=request.user,
+                sent_on=form.cleaned_data["sent_on"],
+                expected_state=form.cleaned_data["expected_state"],
+            )
+        except ServiceError as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("The reply is recorded as mailed."))
+        return _back(case)
+
+
+class CaseEditView(CapabilityRequiredMixin, View):
+    capability = Capability.WORK_CASES
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        case = detail_or_404(reference)
+        form = CaseDetailsForm(initial=CaseDetailsForm.initial_for(case))
+        return render(request, "requests_app/case_edit.html", {"case": case, "form": form})
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        case = get_case_or_404(reference)
+        form = CaseDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.case_update_details(
+                    case=case,
+                    actor=request.user,
+                    requester=form.requester_data(),
+                    case_data=form.case_data(),
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The details were saved."))
+                return _back(case)
+        return render(
+            request, "requests_app/case_edit.html", {"case": case, "form": form}, status=400
+        )
+
+
+class CaseFormActionView(CapabilityRequiredMixin, View, ABC):
+    """A small form on the case page: on error, the page is shown again with the messages."""
+
+    capability = Capability.WORK_CASES
+    form_class: Any
+    form_name: str
+
+    def post(self, request: HttpRequest, reference: str, **kwargs: Any) -> HttpResponse:
+        case = get_case_or_404(reference)
+        form = self.build_form(request, case, **kwargs)
+        if form.is_valid():
+            try:
+                self.perform(request, case, form, **kwargs)
+            except ServiceError as error:
+                show_error(request, error)
+            else:
+                return _back(case)
+        else:
+            messages.error(request, _("Please correct the errors below."))
+        detail = detail_or_404(reference)
+        context = case_page_context(request, detail, **{self.form_name: form})
+        if self.form_name.startswith("item"):
+            context["outcome_forms"][kwargs["item_id"]] = form
+        return render(request, "requests_app/case_detail.html", context, status=400)
+
+    def build_form(self, request: HttpRequest, case: Any, **kwargs: Any) -> Any:
+        return self.form_class(request.POST)
+
+    @abstractmethod
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        """Call the service with the cleaned form."""
+
+
+class NoteCreateView(CaseFormActionView):
+    form_class = NoteForm
+    form_name = "note_form"
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        services.note_add(case=case, actor=request.user, body=form.cleaned_data["body"])
+        messages.success(request, _("The note was added."))
+
+
+class AssignView(CaseFormActionView):
+    form_class = AssignForm
+    form_name = "assign_form"
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        services.case_assign(case=case, actor=request.user, assignee=form.cleaned_data["assignee"])
+        messages.success(request, _("The case was reassigned."))
+
+
+class FeePaymentView(CaseFormActionView):
+    form_class = FeePaymentForm
+    form_name = "fee_form"
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        services.fee_record_payment(case=case, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The payment was recorded."))
+
+
+class ItemOutcomeView(CaseFormActionView):
+    form_class = OutcomeForm
+    form_name = "item_form"
+
+    def build_form(self, request: HttpRequest, case: Any, **kwargs: Any) -> Any:
+        return OutcomeForm(request.POST, prefix=f"item{kwargs['item_id']}")
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        item = get_object_or_404(RequestItem, pk=kwargs["item_id"], case=case)
+        services.item_record_outcome(item=item, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The outcome was recorded."))
+
+
+class DocumentCreateView(CaseFormActionView):
+    form_class = ReceivedDocumentForm
+    form_name = "document_form"
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        from identity.services import document_record
+
+        document_record(case=case, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The document was logged."))

@@ -1,0 +1,91 @@
+"""Guards of the case state machine: side-effect-free predicates that also say *why not*.
+
+django-fsm calls a guard as a condition (truthy = the transition may run); the case page and
+the services ask the same guard for its blockers, so the message a user sees and the rule
+that stops the transition are one piece of code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from requests_app.models import Case
+
+
+class Guard:
+    def __init__(self, name: str, blockers: Callable[[Case], list[str]]) -> None:
+        self.__name__ = name
+        self.blockers = blockers
+
+    def __call__(self, case: Any) -> bool:
+        return not self.blockers(case)
+
+    def __repr__(self) -> str:
+        return f"Guard({self.__name__})"
+
+
+def _identity_blockers(case: Case) -> list[str]:
+    # The identity app owns the rules; the case only asks for its verdict.
+    from identity.gate import evaluate_case
+
+    return [result.message for result in evaluate_case(case).failures]
+
+
+def _fee_outstanding_blockers(case: Case) -> list[str]:
+    if case.fee_shortfall > 0:
+        return [
+            _("The fee is not settled: ¥%(amount)s is still outstanding.")
+            % {"amount": f"{case.fee_shortfall:,}"}
+        ]
+    return []
+
+
+def _fee_needed_blockers(case: Case) -> list[str]:
+    if case.fee_due == 0:
+        return [_("None of the requested kinds carries a fee.")]
+    if case.fee_shortfall == 0:
+        return [_("The fee has already been received in full.")]
+    return []
+
+
+def _undecided_items_blockers(case: Case) -> list[str]:
+    return [
+        _("“%(kind)s” has no outcome yet.") % {"kind": item.get_kind_display()}
+        for item in case.items.all()
+        if not item.outcome
+    ]
+
+
+def _not_all_refused_blockers(case: Case) -> list[str]:
+    blockers = _undecided_items_blockers(case)
+    if blockers:
+        return blockers
+    from requests_app.models import Outcome
+
+    return [
+        _("“%(kind)s” is not refused; approve a partial refusal instead.")
+        % {"kind": item.get_kind_display()}
+        for item in case.items.all()
+        if item.outcome != Outcome.REFUSED
+    ]
+
+
+IDENTITY_VERIFIED = Guard("identity_verified", _identity_blockers)
+FEE_SETTLED = Guard("fee_settled", _fee_outstanding_blockers)
+FEE_NEEDED = Guard("fee_needed", _fee_needed_blockers)
+ALL_ITEMS_DECIDED = Guard("all_items_decided", _undecided_items_blockers)
+ALL_ITEMS_REFUSED = Guard("all_items_refused", _not_all_refused_blockers)
+
+
+def blockers_for(case: Case, conditions: Sequence[Callable[[Any], bool]]) -> list[str]:
+    messages: list[str] = []
+    for condition in conditions:
+        if isinstance(condition, Guard):
+            messages.extend(condition.blockers(case))
+        elif not condition(case):
+            messages.append(_("A condition is not met: %(name)s") % {"name": condition})
+    return messages

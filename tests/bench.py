@@ -1,0 +1,165 @@
+"""`make bench`: speed figures, each beside a baseline measured in the same run.
+
+Runs against its own database (the configured one with `_bench` appended, created and
+seeded on first use with BENCH_CASES cases, 100,000 by default, and ten events per case),
+so the figures never disturb real or test data. Prints one line per figure:
+
+    BENCH <name> value=<number><unit> baseline=<number><unit> ratio=<number>
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+REPEAT = int(os.environ.get("BENCH_REPEAT", "25"))
+
+
+def _bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        (ROOT / "var").mkdir(exist_ok=True)
+        return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench"
+    _create_postgres_database(url, name)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _create_postgres_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup() -> None:
+    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench_settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed(count: int) -> Any:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from requests_app import bulk
+    from requests_app.models import Case
+
+    user_model = get_user_model()
+    staff, _ = user_model.objects.get_or_create(username="bench-staff")
+    staff.groups.set([Group.objects.get(name="staff")])
+    existing = Case.objects.count()
+    if existing < count:
+        print(f"seeding {count - existing} cases with 10 events each…", flush=True)
+        started = time.perf_counter()
+        bulk.create_cases(
+            count=count - existing,
+            events_per_case=10,
+            workers=[staff],
+            rng=random.Random(existing),
+            batch_size=5000,
+        )
+        print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
+    return staff
+
+
+def median_ms(action: Callable[[], Any], repeat: int = REPEAT) -> float:
+    action()  # warm caches and connections
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def read_queries(capture: Any) -> list[str]:
+    """Every SELECT the request ran (session, user, permissions and the page's own).
+
+    Writes are left out: the case page appends an access-log event, and replaying that
+    INSERT would collide with the event it already wrote.
+    """
+    return [q["sql"] for q in capture.captured_queries if q["sql"].startswith("SELECT")]
+
+
+def replay(statements: list[str]) -> Callable[[], None]:
+    from django.db import connection
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    return run
+
+
+def report(name: str, value: float, baseline: float, unit: str = "ms") -> None:
+    print(
+        f"BENCH {name} value={value:.1f}{unit} baseline={baseline:.1f}{unit} "
+        f"ratio={value / baseline:.2f}",
+        flush=True,
+    )
+
+
+def bench_pages(staff: Any) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from requests_app.models import Case
+
+    client = Client()
+    client.force_login(staff)
+
+    def get(url: str) -> Callable[[], None]:
+        def run() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        return run
+
+    list_url = os.environ.get("BENCH_LIST_URL", "/cases/")
+    with CaptureQueriesContext(connection) as captured:
+        get(list_url)()
+    # Copy the SQL now: every request clears the connection's query log.
+    list_sql = read_queries(captured)
+    report("case_list", median_ms(get(list_url)), median_ms(replay(list_sql)))
+
+    busiest = Case.objects.filter(state="closed").order_by("-id").first()
+    assert busiest is not None
+    page_url = f"/cases/{busiest.reference}/"
+    with CaptureQueriesContext(connection) as captured:
+        get(page_url)()
+    page_sql = read_queries(captured)
+    report("case_page", median_ms(get(page_url)), median_ms(replay(page_sql)))
+
+
+def main() -> None:
+    setup()
+    staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
+    bench_pages(staff)
+
+
+if __name__ == "__main__":
+    main()

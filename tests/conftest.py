@@ -1,0 +1,122 @@
+"""Personas (one per role, shared by every test), factories and browser settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from requests_app.permissions import Role
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def reference_data(db: None) -> None:
+    """What the data migrations create. A transactional test's flush removes it, so every
+    test that needs it asks for it here (idempotent) instead of relying on the migrations."""
+    from identity.reference import seed_document_types
+    from requests_app.audit import ensure_chain_head
+    from requests_app.permissions import sync_roles
+
+    ensure_chain_head()
+    sync_roles()
+    seed_document_types()
+
+
+def make_user(username: str, role: Role | None, *, family: str, given: str) -> Any:
+    user = get_user_model().objects.create_user(
+        username=username,
+        password=PASSWORD,
+        last_name=family,
+        first_name=given,
+        email=f"{username}@cmc.example.jp",
+        is_staff=role is Role.ADMINISTRATOR,
+    )
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@pytest.fixture
+def staff(reference_data: None) -> Any:
+    return make_user("hanako", Role.STAFF, family="山田", given="花子")
+
+
+@pytest.fixture
+def manager(reference_data: None) -> Any:
+    return make_user("kenichi", Role.MANAGER, family="佐藤", given="健一")
+
+
+@pytest.fixture
+def auditor(reference_data: None) -> Any:
+    return make_user("ichiro", Role.AUDITOR, family="鈴木", given="一郎")
+
+
+@pytest.fixture
+def administrator(reference_data: None) -> Any:
+    return make_user("taro", Role.ADMINISTRATOR, family="管理", given="太郎")
+
+
+@pytest.fixture
+def outsider(reference_data: None) -> Any:
+    """Signed in, but with no role at all."""
+    return make_user("outsider", None, family="部外", given="者")
+
+
+@pytest.fixture
+def personas(
+    staff: Any, manager: Any, auditor: Any, administrator: Any, outsider: Any
+) -> dict[str, Any]:
+    return {
+        "staff": staff,
+        "manager": manager,
+        "auditor": auditor,
+        "administrator": administrator,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # No browser can be downloaded here: drive Debian's chromium.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Any:
+    """Messages raised outside a request read in English in assertions (pages pick per request)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def client_for(user: Any = None, language: str = "en") -> Any:
+    """A test client signed in as `user`, with the language switch set (Japanese is default)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    if user is not None:
+        client.force_login(user)
+    return client
