@@ -47,3 +47,18 @@ def evaluate_case(case: Case) -> Verdict:
         % {"count": len(documents), "types": len(kinds)},
     )
     return Verdict(results=[two_types])
+
+
+def what_is_missing(case: Case) -> list[str]:
+    """What the person must still send, one sentence per item, for the deficiency letter.
+
+    Sentences are in the active language and addressed to the person (not to staff).
+    """
+    if evaluate_case(case).passed:
+        return []
+    return [
+        _(
+            "Copies of two identity documents of different types (for example a driver's "
+            "licence and a passport), sent by post."
+        )
+    ]

@@ -256,3 +256,15 @@ def test_state_cannot_be_assigned_directly(staff: Any) -> None:
         case.state = CaseState.CLOSED
     case.refresh_from_db()  # FSMModelMixin lets a protected field reload
     assert case.state == CaseState.RECEIVED
+
+
+def test_what_is_missing_speaks_to_the_person(staff: Any) -> None:
+    from identity.gate import what_is_missing
+
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    assert what_is_missing(case) == [
+        "Copies of two identity documents of different types (for example a driver's "
+        "licence and a passport), sent by post."
+    ]
+    log_documents(case, staff, "passport", "drivers_licence")
+    assert what_is_missing(case) == []
