@@ -227,7 +227,7 @@ class ListFilterForm(forms.Form):
         from requests_app.models import CaseState
 
         # Labels are made plain strings once here: the list page renders them on every visit.
-        choices = {
+        choices: dict[str, list[tuple[str, Any]]] = {
             "state": [("", _("All states")), ("open", _("Open cases")), *CaseState.choices],
             "kind": [("", _("All kinds")), *RequestKind.choices],
             "assignee": [
