@@ -38,6 +38,17 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
+def _offer_people(field: Any, people: list[Any] | None, *, empty: bool) -> None:
+    """Staff who may confirm a masking. A page with several forms reads them once and
+    passes `people`; the choice is still checked against the database on submit."""
+    field.queryset = workers()
+    if people is not None:
+        options = [
+            (person.pk, person.get_full_name() or person.get_username()) for person in people
+        ]
+        field.choices = [("", "—"), *options] if empty else options
+
+
 class ReceivedDocumentForm(forms.Form):
     """One copy from the envelope, as it reads: whose, what, and what it shows."""
 
@@ -71,7 +82,7 @@ class ReceivedDocumentForm(forms.Form):
         label=_("Issued on"),
         widget=DateInput(),
         required=False,
-        help_text=_("Required for certificates (e.g. certificate of residence)."),
+        help_text=_("Required for certificates, such as a certificate of residence."),
     )
     expires_on = forms.DateField(
         label=_("Valid until"),
@@ -118,13 +129,20 @@ class ReceivedDocumentForm(forms.Form):
         help_text=_("PDF, JPEG or PNG. Stored encrypted; never the back of a My Number card."),
     )
 
-    def __init__(self, *args: Any, case: Case, user: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        user: Any = None,
+        people: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         self.fields["document_type"].queryset = DocumentType.objects.filter(  # type: ignore[attr-defined]
             active=True
         ).order_by("id")
-        self.fields["masked_by"].queryset = workers()  # type: ignore[attr-defined]
+        _offer_people(self.fields["masked_by"], people, empty=True)
         if not self.is_bound:
             self.initial.setdefault("received_on", timezone.localdate())
             self.initial.setdefault("holder", Holder.REQUESTER)
@@ -233,7 +251,12 @@ class MaskingForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, document: ReceivedDocument, user: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        document: ReceivedDocument,
+        user: Any = None,
+        people: list[Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("prefix", f"masking{document.pk}")
         super().__init__(*args, **kwargs)
@@ -242,7 +265,7 @@ class MaskingForm(forms.Form):
         self.fields["masking"].choices = [  # type: ignore[attr-defined]
             (code, labels[code]) for code in document.required_maskings if code not in done
         ]
-        self.fields["confirmed_by"].queryset = workers()  # type: ignore[attr-defined]
+        _offer_people(self.fields["confirmed_by"], people, empty=False)
         if user is not None and not self.is_bound:
             self.initial.setdefault("confirmed_by", user.pk)
 

@@ -22,6 +22,7 @@ from identity.forms import GuardianForm, MaskingForm, ReceivedDocumentForm, With
 from identity.gate import Verdict, documents_of, evaluate_case, guardian_of, needs_guardian
 from identity.models import MaskingConfirmation, ReceivedDocument
 from requests_app.errors import ServiceError
+from requests_app.forms import workers
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
 from requests_app.views.base import CapabilityRequiredMixin, detail_or_404, get_case_or_404
@@ -46,7 +47,12 @@ class DocumentRow:
 
 
 def _rows(
-    case: Case, documents: list[ReceivedDocument], user: Any, *, can_work: bool
+    case: Case,
+    documents: list[ReceivedDocument],
+    user: Any,
+    *,
+    can_work: bool,
+    people: list[Any] | None,
 ) -> list[DocumentRow]:
     labels = {code: str(label) for code, label in Masking.choices}
     rows = []
@@ -66,7 +72,7 @@ def _rows(
         if can_work and case.is_open and not document.is_withdrawn:
             row.withdraw_form = WithdrawForm(document=document)
             if open_maskings:
-                row.masking_form = MaskingForm(document=document, user=user)
+                row.masking_form = MaskingForm(document=document, user=user, people=people)
         rows.append(row)
     return rows
 
@@ -75,12 +81,14 @@ def section_context(request: HttpRequest, case: Case, *, can_work: bool) -> dict
     """What templates/identity/_case_section.html needs (fixed number of queries)."""
     documents = documents_of(case)
     verdict: Verdict = evaluate_case(case)
+    collecting = case.state in services.DOCUMENT_STATES
+    # The people a masking can be confirmed by, read once for every form on the page.
+    people = list(workers()) if can_work and case.is_open else None
     guardian = guardian_of(case)
     minor = needs_guardian(case)
-    collecting = case.state in services.DOCUMENT_STATES
     context: dict[str, Any] = {
         "identity": verdict,
-        "identity_rows": _rows(case, documents, request.user, can_work=can_work),
+        "identity_rows": _rows(case, documents, request.user, can_work=can_work, people=people),
         "identity_minor": minor,
         "identity_age": case.requester.age_on(case.arrival_date),
         "identity_guardian": guardian,
@@ -91,7 +99,7 @@ def section_context(request: HttpRequest, case: Case, *, can_work: bool) -> dict
         "can_see_scans": has_capability(request.user, Capability.WORK_CASES),
     }
     if can_work and case.is_open and collecting:
-        context["document_form"] = ReceivedDocumentForm(case=case, user=request.user)
+        context["document_form"] = ReceivedDocumentForm(case=case, user=request.user, people=people)
         # Open while documents are still wanted; folded away once every rule passes.
         context["document_form_open"] = not verdict.passed
         context["document_types"] = selectors.active_types()

@@ -10,7 +10,6 @@
     rules[row.dataset.typeRules] = {
       address: row.dataset.showsAddress === "1",
       expires: row.dataset.expires === "1",
-      issued: row.dataset.maxAge !== "",
       maskings: row.dataset.maskings ? row.dataset.maskings.split(" ") : [],
       cardBack: row.dataset.cardBack === "1"
     };
@@ -33,7 +32,6 @@
     }
     show(form.querySelector("[data-show=address]"), rule.address);
     show(form.querySelector("[data-show=expires]"), rule.expires);
-    show(form.querySelector("[data-show=issued]"), rule.issued);
     show(form.querySelector("[data-show=card-back]"), rule.cardBack);
     if (!rule.cardBack && cardBack) { cardBack.checked = false; }
     var required = rule.maskings.slice();

@@ -23,7 +23,11 @@ from identity.names import address_key, addresses_match, kana_to_romaji, names_m
         ("さくら", "サクラ", "サクラ"),
         ("佐藤 さくら", "佐藤 サクラ", "サトウ サクラ"),
         ("ﾀｶﾊｼ ﾐｻｷ", "高橋 美咲", "タカハシ ミサキ"),  # half-width katakana on an old card
-        ("葛\U000e0100城 直樹", "葛城 直樹", "カツラギ ナオキ"),  # an ideographic variation selector
+        (
+            "葛\U000e0100城 直樹",
+            "葛城 直樹",
+            "カツラギ ナオキ",
+        ),  # an ideographic variation selector
         ("TAKAHASHI MISAKI", "高橋 美咲", "タカハシ ミサキ"),
         ("SATO ICHIRO", "佐藤 一郎", "サトウ イチロウ"),
         ("SATOU ICHIROU", "佐藤 一郎", "サトウ イチロウ"),
@@ -84,7 +88,10 @@ def test_the_same_address_written_differently_matches(shown: str, expected: str)
     [
         ("愛知県名古屋市中区平和1丁目2番19号", "愛知県名古屋市中区平和1丁目1番19号"),
         ("愛知県名古屋市中区栄1丁目1番19号", "愛知県名古屋市中区平和1丁目1番19号"),
-        ("愛知県名古屋市中区平和1-1-19 サンハイツ201", "愛知県名古屋市中区平和1-1-19 サンハイツ202"),
+        (
+            "愛知県名古屋市中区平和1-1-19 サンハイツ201",
+            "愛知県名古屋市中区平和1-1-19 サンハイツ202",
+        ),
         ("愛知県名古屋市中区平和1-1-1", "愛知県名古屋市中区平和1-1-19"),
         ("岐阜県名古屋市中区平和1-1-19", "愛知県名古屋市中区平和1-1-19"),
         ("", "愛知県名古屋市中区平和1-1-19"),

@@ -465,9 +465,7 @@ def test_requester_who_turned_16_on_the_arrival_day_needs_none() -> None:
 
 
 def test_a_minor_with_consent_relationship_and_a_verified_parent_passes() -> None:
-    facts = minor_case(
-        *GUARDIAN_DOCUMENTS, guardian=PARENT, consent_received_on=date(2026, 11, 20)
-    )
+    facts = minor_case(*GUARDIAN_DOCUMENTS, guardian=PARENT, consent_received_on=date(2026, 11, 20))
     results = evaluate(facts)
     assert failing(results) == set(), [r.message for r in results if not r.passed]
 

@@ -132,7 +132,9 @@ def test_bad_entries_are_refused_and_nothing_is_saved(
     offset = changes.pop("received_on_offset", None)
     if offset is not None:
         changes["received_on"] = (
-            timezone.localdate() + timedelta(days=1) if offset > 0 else case.arrival_date - timedelta(days=1)
+            timezone.localdate() + timedelta(days=1)
+            if offset > 0
+            else case.arrival_date - timedelta(days=1)
         )
     with pytest.raises(InvalidInput) as refused:
         log_document(case, staff, "drivers_licence", **changes)
@@ -212,7 +214,9 @@ def test_a_my_number_card_back_is_destroyed_and_never_stored(staff: Any, case: C
     with pytest.raises(InvalidInput) as refused:
         log_document(case, staff, "my_number_card", includes_card_back=True, scan=pdf)
     assert any("never stored" in detail for detail in refused.value.details)
-    card = log_document(case, staff, "my_number_card", includes_card_back=True, destroyed_at_once=True)
+    card = log_document(
+        case, staff, "my_number_card", includes_card_back=True, destroyed_at_once=True
+    )
     assert card.destroyed_at_once and card.copy_destroyed_by == staff
     assert card.paper_location == ""
     assert not DocumentScan.objects.exists()
@@ -253,7 +257,9 @@ def test_a_scan_waits_for_its_maskings(staff: Any, case: Case) -> None:
 def test_withdrawing_a_document_after_verification_is_audited_as_a_changed_result(
     staff: Any, case: Case
 ) -> None:
-    licence = log_document(case, staff, "drivers_licence", scan=Scan(small_pdf(), "application/pdf"))
+    licence = log_document(
+        case, staff, "drivers_licence", scan=Scan(small_pdf(), "application/pdf")
+    )
     log_document(case, staff, "passport")
     case = case_services.case_verify_identity(case=case, actor=staff)
     with pytest.raises(InvalidInput, match="Say why"):
@@ -332,7 +338,9 @@ def minor(staff: Any) -> Case:
         actor=staff,
         state=CaseState.AWAITING_IDENTITY,
         arrival_date=arrival,
-        requester=RequesterDataFactory(name="高橋 空", name_kana="タカハシ ソラ", date_of_birth=born),
+        requester=RequesterDataFactory(
+            name="高橋 空", name_kana="タカハシ ソラ", date_of_birth=born
+        ),
     )
 
 
