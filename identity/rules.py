@@ -643,25 +643,28 @@ def guardian_consent(facts: CaseFacts) -> RuleResult:
 def guardian_relationship(facts: CaseFacts) -> RuleResult:
     code = "guardian_relationship"
     valid, problems = _proof(facts, (Proves.RELATIONSHIP,))
-    name = facts.guardian.name if facts.guardian else _("the parent or guardian")
+    guardian = facts.guardian
     if valid:
         return _pass(
             code,
             _("%(document)s proves that %(name)s is the requester's parent or guardian.")
-            % {"document": valid[0].type.name, "name": name},
+            % {"document": valid[0].type.name, "name": guardian.name if guardian else "—"},
         )
+    missing = (
+        _(
+            "No proof that %(name)s is the requester's parent or guardian (such as a family "
+            "register) has arrived."
+        )
+        % {"name": guardian.name}
+        if guardian
+        else _(
+            "No proof of the relationship between the requester and a parent or guardian "
+            "(such as a family register) has arrived."
+        )
+    )
     return _fail(
         code,
-        _joined(
-            [
-                _(
-                    "No proof that %(name)s is the requester's parent or guardian (such as a "
-                    "family register) has arrived."
-                )
-                % {"name": name},
-                *[problem.message for problem in problems],
-            ]
-        ),
+        _joined([missing, *[problem.message for problem in problems]]),
         Need("relationship_proof", Holder.GUARDIAN, {"problems": [p.code for p in problems]}),
     )
 
