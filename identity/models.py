@@ -99,6 +99,7 @@ class DocumentType(models.Model):
                 | Q(accepted_until__isnull=True)
                 | Q(accepted_from__lte=models.F("accepted_until")),
                 name="documenttype_accepted_window",
+                violation_error_message=_("“Accepted from” cannot be later than “accepted until”."),
             )
         ]
 

@@ -94,8 +94,10 @@ def section_context(request: HttpRequest, case: Case, *, can_work: bool) -> dict
         "identity_guardian": guardian,
         "identity_destruction_date": retention.destruction_date(case),
         "identity_retention_months": retention.retention_months(),
-        # Verified earlier, but a later change (a withdrawal) means the rules fail now.
-        "identity_result_changed": not collecting and case.is_open and not verdict.passed,
+        # Verified on documents, but a later change (a withdrawal) means the rules fail now.
+        "identity_result_changed": (
+            not collecting and case.is_open and bool(documents) and not verdict.passed
+        ),
         "can_see_scans": has_capability(request.user, Capability.WORK_CASES),
     }
     if can_work and case.is_open and collecting:

@@ -240,7 +240,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='documenttype',
-            constraint=models.CheckConstraint(condition=models.Q(('accepted_from__isnull', True), ('accepted_until__isnull', True), ('accepted_from__lte', models.F('accepted_until')), _connector='OR'), name='documenttype_accepted_window'),
+            constraint=models.CheckConstraint(condition=models.Q(('accepted_from__isnull', True), ('accepted_until__isnull', True), ('accepted_from__lte', models.F('accepted_until')), _connector='OR'), name='documenttype_accepted_window', violation_error_message='“Accepted from” cannot be later than “accepted until”.'),
         ),
         migrations.AddField(
             model_name='documentscan',

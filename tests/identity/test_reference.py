@@ -90,3 +90,29 @@ def test_an_accepted_window_must_be_in_order(reference_data: None) -> None:
             accepted_from=date(2026, 1, 1),
             accepted_until=date(2025, 1, 1),
         )
+
+
+def test_the_admin_explains_an_accepted_window_out_of_order(administrator: Any) -> None:
+    card = DocumentType.objects.get(code="eligibility_certificate")
+    data = {
+        field: getattr(card, field)
+        for field in ("code", "name_ja", "name_en", "proves", "max_age_months")
+    }
+    data.update(
+        {
+            "max_age_months": "",
+            "active": "on",
+            "shows_address": "on",
+            "expires": "on",
+            "mask_insurer_number": "on",
+            "accepted_from": "2026-01-01",
+            "accepted_until": "2025-01-01",
+        }
+    )
+    response = client_for(administrator).post(
+        f"/admin/identity/documenttype/{card.pk}/change/", data
+    )
+    assert response.status_code == 200
+    assert "“Accepted from” cannot be later than “accepted until”." in response.content.decode()
+    card.refresh_from_db()
+    assert card.accepted_until is None
