@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from identity import scans
 from identity.choices import Holder, Masking
-from identity.gate import Verdict, evaluate_case, needs_guardian
+from identity.gate import Verdict, evaluate_case, guardian_of, needs_guardian
 from identity.models import (
     DocumentScan,
     DocumentType,
@@ -127,8 +127,6 @@ class CaseContext:
 
     @classmethod
     def of(cls, case: Case) -> CaseContext:
-        from identity.gate import guardian_of
-
         return cls(
             arrival_date=case.arrival_date,
             has_agent=case.has_agent,
