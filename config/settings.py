@@ -239,3 +239,55 @@ LOGGING = {
     # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what matter.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+
+# --- Identity verification (identity/) ------------------------------------------------------
+# Scans of identity documents are encrypted at rest with IDENTITY_SCAN_KEY: a Fernet key, or
+# several separated by commas while keys are rotated (the first encrypts, every one decrypts).
+# On a laptop (DEBUG) a key is generated once into var/; production must be given one.
+def _identity_scan_keys() -> list[str]:
+    import os
+
+    from cryptography.fernet import Fernet
+
+    development_key = VAR_DIR / "identity-scan.key"
+    raw = env.optional_str("IDENTITY_SCAN_KEY")
+    if raw is None:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "IDENTITY_SCAN_KEY is required when DEBUG is off: the Fernet key that encrypts "
+                'scans of identity documents. Create one with: python -c "from '
+                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            )
+        if not development_key.exists():
+            # Written aside and linked into place: when web, worker and beat start together,
+            # exactly one key wins and nobody reads a half-written file.
+            development_key.parent.mkdir(parents=True, exist_ok=True)
+            draft = development_key.with_name(f".identity-scan.{os.getpid()}.tmp")
+            draft.write_text(Fernet.generate_key().decode(), encoding="ascii")
+            draft.chmod(0o600)
+            try:
+                os.link(draft, development_key)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        raw = development_key.read_text(encoding="ascii").strip()
+    keys = [key.strip() for key in raw.split(",")]
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(
+                "IDENTITY_SCAN_KEY is not a valid Fernet key (32 url-safe base64-encoded bytes; "
+                "several keys are separated by commas)."
+            ) from exc
+    return keys
+
+
+IDENTITY_SCAN_KEYS = _identity_scan_keys()
+# The largest scan accepted, in megabytes.
+IDENTITY_SCAN_MAX_BYTES = env.integer("IDENTITY_SCAN_MAX_MB", 10, minimum=1) * 1024 * 1024
+# Copies of identity documents are destroyed this many months after the reply was mailed
+# (or after the case was withdrawn or abandoned without one).
+IDENTITY_COPY_RETENTION_MONTHS = env.integer("IDENTITY_COPY_RETENTION_MONTHS", 3, minimum=0)

@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x" * 60)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# A fixed key for identity scans (a Fernet key made for the tests, never used elsewhere).
+os.environ.setdefault("IDENTITY_SCAN_KEY", "kQ2x7m9YpW4cT1uH8sJ3dF6gL0aZ5vB2nR7eX4yM9qE=")
 
 from config.settings import *  # noqa: F403
 

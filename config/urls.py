@@ -21,5 +21,6 @@ urlpatterns = [
         name="set_language",
     ),
     path("admin/", admin.site.urls),
+    path("", include("identity.urls")),
     path("", include("requests_app.urls")),
 ]

@@ -1,10 +1,51 @@
+"""The administrator edits the document types (reference data) here; case data is not here."""
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from identity.models import DocumentType
 
 
 @admin.register(DocumentType)
 class DocumentTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_ja", "name_en", "active")
-    list_filter = ("active",)
+    list_display = (
+        "code",
+        "name_ja",
+        "name_en",
+        "proves",
+        "shows_address",
+        "expires",
+        "has_photo",
+        "accepted_from",
+        "accepted_until",
+        "max_age_months",
+        "active",
+    )
+    list_filter = ("active", "proves", "shows_address")
     search_fields = ("code", "name_ja", "name_en")
+    fieldsets = (
+        (None, {"fields": ("code", "name_ja", "name_en", "active", "proves")}),
+        (_("What the document shows"), {"fields": ("shows_address", "expires", "has_photo")}),
+        (
+            _("Masking required before a copy is kept"),
+            {
+                "fields": (
+                    "mask_insurer_number",
+                    "mask_my_number",
+                    "mask_domicile",
+                    "mask_pension_number",
+                    "back_shows_my_number",
+                )
+            },
+        ),
+        (
+            _("When it is accepted"),
+            {"fields": ("accepted_from", "accepted_until", "max_age_months")},
+        ),
+    )
+
+    def has_delete_permission(self, request: object, obj: DocumentType | None = None) -> bool:
+        # A type in use cannot go (documents point to it); retire it by unticking "accepted".
+        if obj is not None and obj.receiveddocument_set.exists():
+            return False
+        return super().has_delete_permission(request, obj)  # type: ignore[arg-type]

@@ -1,7 +1,19 @@
-"""Writes for identity documents. Each is audited on the case it belongs to."""
+"""Writes for identity documents, one function per business event, each audited on its case.
+
+Every write takes the same steps: check the capability; one transaction; lock the case row
+(the same lock the case's transitions take, so a document and a transition never cross);
+check; change; and append the audit entry, with the gate's rule outcomes after the change.
+When a change turns the gate's verdict (e.g. a document entered in error is withdrawn
+after identity was verified), a separate `case.identity.result_changed` entry says so.
+
+Nothing a document shows (names, numbers, images) goes into the audit payload: only types,
+dates, codes and counts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,37 +21,655 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity.models import DocumentType, ReceivedDocument
+from identity import scans
+from identity.choices import Holder, Masking
+from identity.gate import Verdict, evaluate_case, guardian_of, needs_guardian
+from identity.models import (
+    DocumentScan,
+    DocumentType,
+    Guardian,
+    MaskingConfirmation,
+    ReceivedDocument,
+)
+from identity.rules import MINOR_AGE
 from requests_app import audit
 from requests_app.errors import InvalidInput, NotPermitted
-from requests_app.models import Case, CaseState
+from requests_app.models import OPEN_STATES, Case, CaseState
 from requests_app.permissions import Capability, has_capability
 
 # Documents are logged while the case is being checked; afterwards the verdict is settled.
 DOCUMENT_STATES = frozenset({CaseState.RECEIVED, CaseState.AWAITING_IDENTITY})
+ADULT_AGE = 18
+
+
+def _require_worker(actor: Any) -> None:
+    if not has_capability(actor, Capability.WORK_CASES):
+        raise NotPermitted()
+
+
+def _lock(case_id: int) -> Case:
+    return Case.objects.select_for_update().select_related("requester").get(pk=case_id)
+
+
+def _lock_document(document: ReceivedDocument) -> tuple[Case, ReceivedDocument]:
+    case = _lock(document.case_id)
+    locked = (
+        ReceivedDocument.objects.select_for_update(of=("self",))
+        .select_related("document_type")
+        .get(pk=document.pk)
+    )
+    return case, locked
+
+
+def _gate_payload(verdict: Verdict) -> dict[str, Any]:
+    return {"rules": verdict.outcomes(), "passed": verdict.passed}
+
+
+def _record_result_change(
+    *, case: Case, actor: Any, before: Verdict, after: Verdict, because: str
+) -> None:
+    """A change that turns the verdict after the case left "awaiting identity" (e.g. a
+    document entered in error and withdrawn) is its own audit entry: the verification
+    relied on what is now different. Before then, each document's own entry carries the
+    rule outcomes."""
+    if before.passed == after.passed or case.state in DOCUMENT_STATES:
+        return
+    audit.record(
+        action="case.identity.result_changed",
+        actor=actor,
+        case=case,
+        payload={"because": because, "state": case.state, **_gate_payload(after)},
+    )
+
+
+# --- logging a document ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """What staff read off one copy in the envelope (本人確認書類の記録)."""
+
+    document_type: DocumentType
+    received_on: date
+    holder: str = Holder.REQUESTER
+    name_shown: str = ""
+    name_kana_shown: str = ""
+    date_of_birth_shown: date | None = None
+    address_shown: str = ""
+    issued_on: date | None = None
+    expires_on: date | None = None
+    includes_card_back: bool = False
+    maskings: tuple[str, ...] = ()
+    masking_method: str = MaskingConfirmation.Method.MASKED_BY_STAFF
+    masked_by: Any = None
+    destroyed_at_once: bool = False
+    paper_location: str = ""
+
+    @property
+    def required_maskings(self) -> list[str]:
+        required = list(self.document_type.required_maskings)
+        if self.includes_card_back and Masking.MY_NUMBER not in required:
+            required.append(str(Masking.MY_NUMBER))
+        return required
+
+    @property
+    def open_maskings(self) -> list[str]:
+        return [m for m in self.required_maskings if m not in self.maskings]
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """The facts of the case an entry is checked against."""
+
+    arrival_date: date
+    has_agent: bool
+    has_guardian: bool
+
+    @classmethod
+    def of(cls, case: Case) -> CaseContext:
+        return cls(
+            arrival_date=case.arrival_date,
+            has_agent=case.has_agent,
+            has_guardian=guardian_of(case) is not None,
+        )
+
+
+def entry_problems(
+    entry: DocumentEntry, context: CaseContext, *, has_scan: bool = False
+) -> dict[str, list[str]]:
+    """Everything wrong with an entry, by form field; empty when it may be saved."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    kind = entry.document_type
+    today = timezone.localdate()
+    if entry.received_on > today:
+        add("received_on", _("The date received cannot be in the future."))
+    elif entry.received_on < context.arrival_date:
+        add(
+            "received_on",
+            _("A document cannot arrive before the request itself (arrival date %(date)s).")
+            % {"date": context.arrival_date.isoformat()},
+        )
+    if entry.holder not in Holder.values:
+        add("holder", _("Choose whose document this is."))
+    elif entry.holder == Holder.AGENT and not context.has_agent:
+        add(
+            "holder",
+            _(
+                "This case has no agent, so a document of an agent cannot be logged. If an agent "
+                "makes the request, correct the case details first."
+            ),
+        )
+    elif entry.holder == Holder.GUARDIAN and not context.has_guardian:
+        add(
+            "holder",
+            _(
+                "No parent or guardian is recorded on this case. Record them first (only a "
+                "requester under 16 needs one)."
+            ),
+        )
+    if kind.is_identity_document:
+        if not entry.name_shown.strip():
+            add("name_shown", _("Enter the name exactly as the copy shows it."))
+        if entry.date_of_birth_shown is None:
+            add("date_of_birth_shown", _("Enter the date of birth the copy shows."))
+        if kind.shows_address and not entry.address_shown.strip():
+            add("address_shown", _("Enter the address exactly as the copy shows it."))
+    if entry.date_of_birth_shown and entry.date_of_birth_shown > today:
+        add("date_of_birth_shown", _("The date of birth cannot be in the future."))
+    if entry.address_shown.strip() and not kind.shows_address:
+        add(
+            "address_shown",
+            _("A %(type)s does not prove an address: leave the address empty.")
+            % {"type": kind.name},
+        )
+    if kind.expires and entry.expires_on is None:
+        add("expires_on", _("Enter the expiry date the copy shows."))
+    if kind.max_age_months and entry.issued_on is None:
+        add("issued_on", _("Enter the date the certificate was issued."))
+    if entry.issued_on and entry.issued_on > entry.received_on:
+        add("issued_on", _("A document cannot be issued after it arrived."))
+    if entry.issued_on and entry.expires_on and entry.expires_on < entry.issued_on:
+        add("expires_on", _("The expiry date is before the issue date."))
+    if entry.includes_card_back and not kind.back_shows_my_number:
+        add(
+            "includes_card_back",
+            _("Only a card whose back shows the My Number can have this ticked."),
+        )
+    required = entry.required_maskings
+    not_applicable = [m for m in entry.maskings if m not in required]
+    if not_applicable:
+        labels = dict(Masking.choices)
+        add(
+            "maskings",
+            _("Not required for this document: %(maskings)s.")
+            % {"maskings": ", ".join(str(labels.get(m, m)) for m in not_applicable)},
+        )
+    if entry.maskings and entry.masked_by is None:
+        add("masked_by", _("Name the member of staff who confirmed the masking."))
+    if entry.masked_by is not None and not has_capability(entry.masked_by, Capability.WORK_CASES):
+        add("masked_by", _("Maskings are confirmed by staff or managers."))
+    if entry.masking_method not in MaskingConfirmation.Method.values:
+        add("masking_method", _("Choose how the masking was done."))
+    if not entry.destroyed_at_once and not entry.paper_location.strip():
+        add(
+            "paper_location",
+            _("Say where the paper copy is kept, or record that it was destroyed at once."),
+        )
+    if has_scan:
+        if entry.destroyed_at_once:
+            add("scan", _("A copy destroyed at once cannot have a scan."))
+        elif entry.includes_card_back:
+            add(
+                "scan",
+                _(
+                    "The back of a My Number card is never stored: do not scan it. Mask it on "
+                    "the paper or destroy the copy at once."
+                ),
+            )
+        elif entry.open_maskings:
+            labels = dict(Masking.choices)
+            add(
+                "scan",
+                _("A scan can be stored only once every masking is confirmed (open: %(open)s).")
+                % {"open": ", ".join(str(labels[m]) for m in entry.open_maskings)},
+            )
+    return problems
+
+
+def _raise_problems(problems: dict[str, list[str]]) -> None:
+    if problems:
+        messages = [message for found in problems.values() for message in found]
+        raise InvalidInput(
+            _("The document was not logged: please correct the entry."), details=messages
+        )
 
 
 def document_record(
-    *, case: Case, actor: Any, document_type: DocumentType, received_on: date
+    *,
+    case: Case,
+    actor: Any,
+    document_type: DocumentType,
+    received_on: date,
+    holder: str = Holder.REQUESTER,
+    name_shown: str = "",
+    name_kana_shown: str = "",
+    date_of_birth_shown: date | None = None,
+    address_shown: str = "",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    includes_card_back: bool = False,
+    maskings: Sequence[str] = (),
+    masking_method: str = MaskingConfirmation.Method.MASKED_BY_STAFF,
+    masked_by: Any = None,
+    destroyed_at_once: bool = False,
+    paper_location: str = "",
+    scan: scans.Scan | None = None,
 ) -> ReceivedDocument:
-    """Log a copy of an identity document that arrived by post for this case."""
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
-    if received_on > timezone.localdate():
-        raise InvalidInput(_("The date received cannot be in the future."))
+    """Log a copy of an identity document (or proof of authority) that arrived by post."""
+    _require_worker(actor)
+    entry = DocumentEntry(
+        document_type=document_type,
+        received_on=received_on,
+        holder=holder,
+        name_shown=name_shown.strip(),
+        name_kana_shown=name_kana_shown.strip(),
+        date_of_birth_shown=date_of_birth_shown,
+        address_shown=address_shown.strip(),
+        issued_on=issued_on,
+        expires_on=expires_on,
+        includes_card_back=includes_card_back,
+        maskings=tuple(dict.fromkeys(maskings)),
+        masking_method=masking_method,
+        masked_by=masked_by,
+        destroyed_at_once=destroyed_at_once,
+        paper_location="" if destroyed_at_once else paper_location.strip(),
+    )
+    if scan is not None:
+        try:
+            scan = scans.check(scan.content)  # again at the boundary, whoever called
+        except scans.ScanRejected as error:
+            raise InvalidInput(str(error)) from error
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = _lock(case.pk)
         if locked.state not in DOCUMENT_STATES:
             raise InvalidInput(_("Identity documents are logged before identity is verified."))
-        if received_on < locked.arrival_date:
-            raise InvalidInput(_("A document cannot arrive before the request itself."))
+        if not document_type.active:
+            raise InvalidInput(_("This document type is no longer accepted."))
+        _raise_problems(entry_problems(entry, CaseContext.of(locked), has_scan=scan is not None))
+        before = evaluate_case(locked)
+        now = timezone.now()
         document = ReceivedDocument.objects.create(
-            case=locked, document_type=document_type, received_on=received_on, recorded_by=actor
+            case=locked,
+            document_type=document_type,
+            holder=entry.holder,
+            received_on=entry.received_on,
+            name_shown=entry.name_shown,
+            name_kana_shown=entry.name_kana_shown,
+            date_of_birth_shown=entry.date_of_birth_shown,
+            address_shown=entry.address_shown,
+            issued_on=entry.issued_on,
+            expires_on=entry.expires_on,
+            includes_card_back=entry.includes_card_back,
+            destroyed_at_once=entry.destroyed_at_once,
+            copy_destroyed_at=now if entry.destroyed_at_once else None,
+            copy_destroyed_by=actor if entry.destroyed_at_once else None,
+            paper_location=entry.paper_location,
+            scan_content_type=scan.content_type if scan else "",
+            scan_size=scan.size if scan else None,
+            recorded_by=actor,
         )
+        MaskingConfirmation.objects.bulk_create(
+            [
+                MaskingConfirmation(
+                    document=document,
+                    masking=masking,
+                    method=entry.masking_method,
+                    confirmed_by=entry.masked_by,
+                    recorded_by=actor,
+                )
+                for masking in entry.maskings
+            ]
+        )
+        if scan is not None:
+            wrapped_key, ciphertext = scans.seal(scan.content)
+            DocumentScan.objects.create(
+                document=document, wrapped_key=wrapped_key, ciphertext=ciphertext, uploaded_by=actor
+            )
+        after = evaluate_case(locked)
         audit.record(
             action="case.identity.document_received",
             actor=actor,
             case=locked,
-            payload={"document_type": document_type.code, "received_on": received_on.isoformat()},
+            payload={
+                "document_id": document.pk,
+                "document_type": document_type.code,
+                "holder": entry.holder,
+                "received_on": entry.received_on.isoformat(),
+                "maskings_confirmed": list(entry.maskings),
+                "maskings_open": entry.open_maskings,
+                "destroyed_at_once": entry.destroyed_at_once,
+                "image_stored": scan is not None,
+                **_gate_payload(after),
+            },
+        )
+        _record_result_change(
+            case=locked, actor=actor, before=before, after=after, because="document_received"
         )
     return document
+
+
+# --- corrections -------------------------------------------------------------------------
+
+
+def _destroy_scan(document: ReceivedDocument, now: Any) -> bool:
+    """Delete the encrypted scan and its key; True if there was one."""
+    deleted, _by_model = DocumentScan.objects.filter(document=document).delete()
+    if document.has_scan or deleted:
+        document.scan_content_type = ""
+        document.scan_size = None
+        document.scan_destroyed_at = now
+        return True
+    return False
+
+
+def document_withdraw(*, document: ReceivedDocument, actor: Any, reason: str) -> ReceivedDocument:
+    """Take back a document entered in error: kept for the record, left out of the verdict.
+
+    Its scan, if any, is destroyed at once; the paper follows the case's destruction date.
+    """
+    _require_worker(actor)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Say why the document is withdrawn."))
+    with transaction.atomic():
+        case, locked = _lock_document(document)
+        if locked.is_withdrawn:
+            raise InvalidInput(_("This document was already withdrawn."))
+        if case.state not in OPEN_STATES:
+            raise InvalidInput(_("A closed case cannot be changed."))
+        before = evaluate_case(case)
+        now = timezone.now()
+        locked.withdrawn_at = now
+        locked.withdrawn_by = actor
+        locked.withdrawal_reason = reason
+        image_destroyed = _destroy_scan(locked, now)
+        locked.save(
+            update_fields=[
+                "withdrawn_at",
+                "withdrawn_by",
+                "withdrawal_reason",
+                "scan_content_type",
+                "scan_size",
+                "scan_destroyed_at",
+            ]
+        )
+        after = evaluate_case(case)
+        audit.record(
+            action="case.identity.document_withdrawn",
+            actor=actor,
+            case=case,
+            reason=reason,
+            payload={
+                "document_id": locked.pk,
+                "document_type": locked.document_type.code,
+                "holder": locked.holder,
+                "image_destroyed": image_destroyed,
+                **_gate_payload(after),
+            },
+        )
+        _record_result_change(
+            case=case, actor=actor, before=before, after=after, because="document_withdrawn"
+        )
+    return locked
+
+
+def masking_confirm(
+    *,
+    document: ReceivedDocument,
+    actor: Any,
+    masking: str,
+    method: str,
+    confirmed_by: Any,
+) -> MaskingConfirmation:
+    """Record that a required masking was done (or the copy arrived masked), and by whom."""
+    _require_worker(actor)
+    if method not in MaskingConfirmation.Method.values:
+        raise InvalidInput(_("Choose how the masking was done."))
+    if confirmed_by is None or not has_capability(confirmed_by, Capability.WORK_CASES):
+        raise InvalidInput(_("Maskings are confirmed by staff or managers."))
+    with transaction.atomic():
+        case, locked = _lock_document(document)
+        if locked.is_withdrawn:
+            raise InvalidInput(_("This document was withdrawn."))
+        if locked.destroyed_at_once or locked.copies_destroyed_on:
+            raise InvalidInput(_("The copy was destroyed: there is nothing left to mask."))
+        if masking not in locked.required_maskings:
+            raise InvalidInput(_("This masking is not required for this document."))
+        if locked.maskings.filter(masking=masking).exists():
+            raise InvalidInput(_("This masking is already confirmed."))
+        before = evaluate_case(case)
+        confirmation = MaskingConfirmation.objects.create(
+            document=locked,
+            masking=masking,
+            method=method,
+            confirmed_by=confirmed_by,
+            recorded_by=actor,
+        )
+        after = evaluate_case(case)
+        audit.record(
+            action="case.identity.masking_confirmed",
+            actor=actor,
+            case=case,
+            payload={
+                "document_id": locked.pk,
+                "document_type": locked.document_type.code,
+                "masking": masking,
+                "method": method,
+                "confirmed_by": confirmed_by.get_username(),
+                **_gate_payload(after),
+            },
+        )
+        _record_result_change(
+            case=case, actor=actor, before=before, after=after, because="masking_confirmed"
+        )
+    return confirmation
+
+
+def document_destroy_copy(*, document: ReceivedDocument, actor: Any) -> ReceivedDocument:
+    """Destroy a copy at once (e.g. the back of a My Number card): the facts stay recorded."""
+    _require_worker(actor)
+    with transaction.atomic():
+        case, locked = _lock_document(document)
+        if locked.destroyed_at_once or locked.shredded_at or locked.copies_destroyed_on:
+            raise InvalidInput(_("This copy is already destroyed or handed over for shredding."))
+        before = evaluate_case(case)
+        now = timezone.now()
+        locked.destroyed_at_once = True
+        locked.copy_destroyed_at = now
+        locked.copy_destroyed_by = actor
+        image_destroyed = _destroy_scan(locked, now)
+        locked.save(
+            update_fields=[
+                "destroyed_at_once",
+                "copy_destroyed_at",
+                "copy_destroyed_by",
+                "scan_content_type",
+                "scan_size",
+                "scan_destroyed_at",
+            ]
+        )
+        after = evaluate_case(case)
+        audit.record(
+            action="case.identity.copy_destroyed",
+            actor=actor,
+            case=case,
+            payload={
+                "document_id": locked.pk,
+                "document_type": locked.document_type.code,
+                "image_destroyed": image_destroyed,
+                **_gate_payload(after),
+            },
+        )
+        _record_result_change(
+            case=case, actor=actor, before=before, after=after, because="copy_destroyed"
+        )
+    return locked
+
+
+# --- the scan ------------------------------------------------------------------------------
+
+
+def scan_read(*, document: ReceivedDocument, actor: Any) -> scans.Scan:
+    """Decrypt a scan for a member of staff; each viewing is in the audit trail.
+
+    Auditors never see scans: they hold no capability to work on cases.
+    """
+    _require_worker(actor)
+    with transaction.atomic():
+        stored = DocumentScan.objects.select_related("document__document_type").get(
+            document=document
+        )
+        audit.record(
+            action="case.identity.scan_viewed",
+            actor=actor,
+            case=document.case,
+            payload={
+                "document_id": document.pk,
+                "document_type": stored.document.document_type.code,
+            },
+        )
+    content = scans.unseal(stored.wrapped_key, stored.ciphertext)
+    return scans.Scan(content=content, content_type=stored.document.scan_content_type)
+
+
+# --- parent or guardian of a requester under 16 ------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuardianData:
+    relationship: str
+    name: str
+    name_kana: str
+    date_of_birth: date
+    postal_code: str
+    address: str
+    consent_received_on: date | None = None
+
+
+GUARDIAN_FIELDS = tuple(GuardianData.__dataclass_fields__)
+
+
+def guardian_problems(data: GuardianData, case: Case) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if not needs_guardian(case):
+        problems.setdefault("__all__", []).append(
+            _(
+                "The requester was %(age)s or over on the arrival date: no parent's or "
+                "guardian's consent is needed."
+            )
+            % {"age": MINOR_AGE}
+        )
+    born = data.date_of_birth
+    arrival = case.arrival_date
+    age = arrival.year - born.year - ((arrival.month, arrival.day) < (born.month, born.day))
+    if born > today:
+        problems.setdefault("date_of_birth", []).append(
+            _("The date of birth cannot be in the future.")
+        )
+    elif age < ADULT_AGE:
+        problems.setdefault("date_of_birth", []).append(
+            _("A parent or guardian must be %(age)s or over on the arrival date.")
+            % {"age": ADULT_AGE}
+        )
+    consent = data.consent_received_on
+    if consent and consent > today:
+        problems.setdefault("consent_received_on", []).append(
+            _("The date received cannot be in the future.")
+        )
+    elif consent and consent < arrival:
+        problems.setdefault("consent_received_on", []).append(
+            _("The consent cannot arrive before the request itself (arrival date %(date)s).")
+            % {"date": arrival.isoformat()}
+        )
+    return problems
+
+
+def guardian_record(*, case: Case, actor: Any, data: GuardianData) -> Guardian:
+    """Record (or correct) the parent or guardian of a requester under 16, and their consent."""
+    _require_worker(actor)
+    with transaction.atomic():
+        locked = _lock(case.pk)
+        if locked.state not in DOCUMENT_STATES:
+            raise InvalidInput(_("A parent or guardian is recorded before identity is verified."))
+        _raise_problems(guardian_problems(data, locked))
+        before = evaluate_case(locked)
+        guardian = Guardian.objects.filter(case=locked).first()
+        changed: list[str] = []
+        if guardian is None:
+            guardian = Guardian(case=locked, recorded_by=actor)
+            changed = list(GUARDIAN_FIELDS)
+        for name in GUARDIAN_FIELDS:
+            value = getattr(data, name)
+            if getattr(guardian, name) != value:
+                setattr(guardian, name, value)
+                if name not in changed:
+                    changed.append(name)
+        if not changed:
+            return guardian
+        guardian.recorded_by = actor
+        guardian.full_clean(exclude=["case", "recorded_by"])
+        guardian.save()
+        locked.identity_guardian = guardian  # the verdict below must see the new record
+        after = evaluate_case(locked)
+        audit.record(
+            action="case.identity.guardian_recorded",
+            actor=actor,
+            case=locked,
+            payload={
+                "changed": changed,
+                "relationship": guardian.relationship,
+                "consent_received_on": _iso(guardian.consent_received_on),
+                **_gate_payload(after),
+            },
+        )
+        _record_result_change(
+            case=locked, actor=actor, before=before, after=after, because="guardian_recorded"
+        )
+    return guardian
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# --- shredding paper copies ----------------------------------------------------------------
+
+
+def paper_confirm_shredded(*, document: ReceivedDocument, actor: Any) -> ReceivedDocument:
+    """Staff confirm they shredded a paper copy that the retention run marked due."""
+    _require_worker(actor)
+    with transaction.atomic():
+        case, locked = _lock_document(document)
+        if locked.shredded_at is not None:
+            raise InvalidInput(_("This paper copy's shredding is already confirmed."))
+        if locked.shredding_due_on is None:
+            raise InvalidInput(_("This paper copy is not due for shredding yet."))
+        locked.shredded_at = timezone.now()
+        locked.shredded_by = actor
+        locked.save(update_fields=["shredded_at", "shredded_by"])
+        audit.record(
+            action="case.identity.paper_shredded",
+            actor=actor,
+            case=case,
+            payload={
+                "document_id": locked.pk,
+                "document_type": locked.document_type.code,
+                "due_since": locked.shredding_due_on.isoformat(),
+            },
+        )
+    return locked

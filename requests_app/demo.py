@@ -133,8 +133,7 @@ def kinds(rng: random.Random) -> list[str]:
 
 def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     """Take a freshly opened case to `target` through the services, as staff would."""
-    from identity.models import DocumentType
-    from identity.services import document_record
+    from identity.demo import log_passing_documents
     from requests_app import services
     from requests_app.models import CaseState, FeeForm, Outcome
 
@@ -152,13 +151,7 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
         )
     if case.state == target:
         return case
-    for code in ("drivers_licence", "passport"):
-        document_record(
-            case=case,
-            actor=staff,
-            document_type=DocumentType.objects.get(code=code),
-            received_on=arrival,
-        )
+    log_passing_documents(case, actor=staff)
     case = services.case_verify_identity(case=case, actor=staff)
     if case.state == target:
         return case

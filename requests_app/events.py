@@ -25,6 +25,14 @@ ACTION_LABELS = {
     "case.closed": _("Case closed"),
     "case.withdrawn": _("Request withdrawn"),
     "case.abandoned": _("Closed as abandoned"),
+    "case.identity.document_withdrawn": _("Identity document withdrawn (entered in error)"),
+    "case.identity.masking_confirmed": _("Masking of an identity document confirmed"),
+    "case.identity.copy_destroyed": _("Copy of an identity document destroyed at once"),
+    "case.identity.result_changed": _("Identity check result changed"),
+    "case.identity.guardian_recorded": _("Parent or guardian recorded"),
+    "case.identity.scan_viewed": _("Scan of an identity document opened"),
+    "case.identity.copies_destroyed": _("Copies destroyed (retention period over)"),
+    "case.identity.paper_shredded": _("Shredding of a paper copy confirmed"),
 }
 
 

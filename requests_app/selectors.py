@@ -99,18 +99,15 @@ def _search(text: str) -> Q:
 
 def case_detail(reference: str) -> Case:
     """The case with everything its page shows, in a fixed number of queries."""
-    from identity.models import ReceivedDocument
+    from identity.selectors import documents_queryset
 
     return (
-        Case.objects.select_related("requester", "assignee", "created_by")
+        Case.objects.select_related("requester", "assignee", "created_by", "identity_guardian")
         .prefetch_related(
             "items",
             "fee_payments",
             Prefetch("notes", queryset=_notes()),
-            Prefetch(
-                "identity_documents",
-                queryset=ReceivedDocument.objects.select_related("document_type"),
-            ),
+            Prefetch("identity_documents", queryset=documents_queryset()),
         )
         .get(reference=reference)
     )

@@ -25,9 +25,4 @@ urlpatterns = [
         cases.ItemOutcomeView.as_view(),
         name="item_outcome",
     ),
-    path(
-        "cases/<str:reference>/documents/",
-        cases.DocumentCreateView.as_view(),
-        name="document_create",
-    ),
 ]

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from identity.forms import ReceivedDocumentForm
-from identity.gate import evaluate_case
+from identity import views as identity_views
 from requests_app import selectors, services
 from requests_app.errors import ServiceError
 from requests_app.forms import (
@@ -100,7 +99,6 @@ def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str
         "case": case,
         "items": list(case.items.all()),
         "actions": selectors.case_actions(case, request.user),
-        "identity": evaluate_case(case),
         "timeline": selectors.case_timeline(case),
         "access_log": selectors.case_access_log(case),
         "can_work": can_work,
@@ -124,13 +122,11 @@ def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str
             if case.state == CaseState.IN_PROGRESS
             else {},
             fee_form=FeePaymentForm() if case.fee_due else None,
-            document_form=ReceivedDocumentForm()
-            if case.state in (CaseState.RECEIVED, CaseState.AWAITING_IDENTITY)
-            else None,
             reply_form=ReplySentForm(initial={"expected_state": case.state})
             if case.state in (CaseState.APPROVED, CaseState.REFUSED)
             else None,
         )
+    context.update(identity_views.section_context(request, case, can_work=can_work))
     context.update(forms)
     return context
 
@@ -292,14 +288,3 @@ class ItemOutcomeView(CaseFormActionView):
         item = get_object_or_404(RequestItem, pk=kwargs["item_id"], case=case)
         services.item_record_outcome(item=item, actor=request.user, **form.cleaned_data)
         messages.success(request, _("The outcome was recorded."))
-
-
-class DocumentCreateView(CaseFormActionView):
-    form_class = ReceivedDocumentForm
-    form_name = "document_form"
-
-    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
-        from identity.services import document_record
-
-        document_record(case=case, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("The document was logged."))

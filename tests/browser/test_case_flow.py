@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.documents import log_document
 from tests.conftest import PASSWORD
 
 pytestmark = [
@@ -50,10 +51,22 @@ def test_staff_open_a_case_move_it_two_steps_and_see_the_timeline(
     verify = page.locator("button[data-action=verify_identity]")
     expect(verify).to_be_disabled()
 
-    for document in ("Driver's licence", "Passport"):
-        page.select_option("#id_document_type", label=document)
-        page.click("text=Log document")
-        expect(page.locator(".message.success")).to_contain_text("logged")
+    log_document(
+        page,
+        type_label="Driver's licence",
+        name="高橋 美咲",
+        born="1988-04-12",
+        expires="2030-05-12",
+        address="愛知県名古屋市中区平和1丁目1番19号",
+        maskings=("domicile",),
+    )
+    log_document(
+        page,
+        type_label="Passport",
+        name="TAKAHASHI MISAKI",
+        born="1988-04-12",
+        expires="2031-01-20",
+    )
     expect(verify).to_be_enabled()
     verify.click()
     expect(page.locator("[data-testid=case-state]")).to_have_text("Identity verified")

@@ -81,7 +81,7 @@ def test_auditor_reads_everything_but_every_post_is_refused(auditor: Any, case: 
         reverse("requests_app:case_create"),
         reverse("requests_app:reply_sent", args=[case.reference]),
         reverse("requests_app:fee_payment", args=[case.reference]),
-        reverse("requests_app:document_create", args=[case.reference]),
+        reverse("identity:document_create", args=[case.reference]),
         reverse("requests_app:case_edit", args=[case.reference]),
         "/admin/login/",
     ):

@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from identity.models import DocumentType
-from identity.services import document_record
 from requests_app import services
 from requests_app.audit import AuditEvent
 from requests_app.errors import InvalidInput, NotPermitted, StaleState, TransitionBlocked
 from requests_app.models import Case, CaseState, Outcome
 from tests.factories import make_case
+from tests.identity.factories import log_document
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +24,7 @@ def actions(case: Case) -> list[str]:
 
 def log_documents(case: Case, actor: Any, *codes: str) -> None:
     for code in codes:
-        document_record(
-            case=case,
-            actor=actor,
-            document_type=DocumentType.objects.get(code=code),
-            received_on=case.arrival_date,
-        )
+        log_document(case, actor, code)
 
 
 def test_full_road_from_intake_to_closure(staff: Any, manager: Any) -> None:
@@ -78,7 +72,8 @@ def test_identity_gate_is_a_real_predicate(staff: Any) -> None:
     case = services.case_verify_identity(case=case, actor=staff)
     assert case.state == CaseState.IDENTITY_VERIFIED
     event = AuditEvent.objects.get(case=case, action="case.identity.verified")
-    assert event.payload == {"rules": {"two_documents": True}}
+    assert event.payload["rules"]["two_documents"] is True
+    assert all(event.payload["rules"].values())
 
 
 def test_fee_kinds_wait_for_the_fee(staff: Any) -> None:
@@ -263,8 +258,9 @@ def test_what_is_missing_speaks_to_the_person(staff: Any) -> None:
 
     case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
     assert what_is_missing(case) == [
-        "Copies of two identity documents of different types (for example a driver's "
-        "licence and a passport), sent by post."
+        "Copies of two of your identity documents of different types, at least one of them "
+        "showing your current address (愛知県名古屋市中区平和1丁目1番19号), for example "
+        "Driver's licence, Eligibility certificate, My Number card (front)."
     ]
     log_documents(case, staff, "passport", "drivers_licence")
     assert what_is_missing(case) == []

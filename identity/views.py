@@ -1,0 +1,324 @@
+"""Identity pages: the case page's identity section and its forms, scans, and shredding."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from identity import retention, scans, selectors, services
+from identity.choices import Masking
+from identity.forms import GuardianForm, MaskingForm, ReceivedDocumentForm, WithdrawForm
+from identity.gate import Verdict, documents_of, evaluate_case, guardian_of, needs_guardian
+from identity.models import MaskingConfirmation, ReceivedDocument
+from requests_app.errors import ServiceError
+from requests_app.forms import workers
+from requests_app.models import Case
+from requests_app.permissions import Capability, has_capability
+from requests_app.views.base import CapabilityRequiredMixin, detail_or_404, get_case_or_404
+
+# --- the identity section of the case page ------------------------------------------------
+
+
+@dataclass
+class DocumentRow:
+    """One document as the case page shows it."""
+
+    document: ReceivedDocument
+    confirmed: list[MaskingConfirmation]
+    open_maskings: list[str]
+    masking_form: MaskingForm | None = None
+    withdraw_form: WithdrawForm | None = None
+    masking_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def open_masking_labels(self) -> list[str]:
+        return [self.masking_labels[code] for code in self.open_maskings]
+
+
+def _rows(
+    case: Case,
+    documents: list[ReceivedDocument],
+    user: Any,
+    *,
+    can_work: bool,
+    people: list[Any] | None,
+) -> list[DocumentRow]:
+    labels = {code: str(label) for code, label in Masking.choices}
+    rows = []
+    for document in documents:
+        confirmed = list(document.maskings.all())
+        done = {confirmation.masking for confirmation in confirmed}
+        copy_exists = not (
+            document.is_withdrawn or document.destroyed_at_once or document.copies_destroyed_on
+        )
+        open_maskings = [m for m in document.required_maskings if m not in done and copy_exists]
+        row = DocumentRow(
+            document=document,
+            confirmed=confirmed,
+            open_maskings=open_maskings,
+            masking_labels=labels,
+        )
+        if can_work and case.is_open and not document.is_withdrawn:
+            row.withdraw_form = WithdrawForm(document=document)
+            if open_maskings:
+                row.masking_form = MaskingForm(document=document, user=user, people=people)
+        rows.append(row)
+    return rows
+
+
+def section_context(request: HttpRequest, case: Case, *, can_work: bool) -> dict[str, Any]:
+    """What templates/identity/_case_section.html needs (fixed number of queries)."""
+    documents = documents_of(case)
+    verdict: Verdict = evaluate_case(case)
+    collecting = case.state in services.DOCUMENT_STATES
+    # The people a masking can be confirmed by, read once for every form on the page.
+    people = list(workers()) if can_work and case.is_open else None
+    guardian = guardian_of(case)
+    minor = needs_guardian(case)
+    context: dict[str, Any] = {
+        "identity": verdict,
+        "identity_rows": _rows(case, documents, request.user, can_work=can_work, people=people),
+        "identity_minor": minor,
+        "identity_age": case.requester.age_on(case.arrival_date),
+        "identity_guardian": guardian,
+        "identity_destruction_date": retention.destruction_date(case),
+        "identity_retention_months": retention.retention_months(),
+        # Verified on documents, but a later change (a withdrawal) means the rules fail now.
+        "identity_result_changed": (
+            not collecting and case.is_open and bool(documents) and not verdict.passed
+        ),
+        "can_see_scans": has_capability(request.user, Capability.WORK_CASES),
+    }
+    if can_work and case.is_open and collecting:
+        context["document_form"] = ReceivedDocumentForm(case=case, user=request.user, people=people)
+        # Open while documents are still wanted; folded away once every rule passes.
+        context["document_form_open"] = not verdict.passed
+        context["document_types"] = selectors.active_types()
+        if minor:
+            context["guardian_form"] = GuardianForm.for_case(case, guardian)
+    return context
+
+
+# --- the forms of the section ------------------------------------------------------------
+
+
+def _back(case: Case) -> HttpResponseRedirect:
+    return HttpResponseRedirect(
+        reverse("requests_app:case_detail", args=[case.reference]) + "#identity"
+    )
+
+
+def _add_service_error(form: Any, error: ServiceError) -> None:
+    form.add_error(None, error.message)
+    for detail in error.details:
+        form.add_error(None, detail)
+
+
+class IdentityActionView(CapabilityRequiredMixin, View, ABC):
+    """A form of the identity section. On error the case page is shown again, with the form
+    and its messages where they were typed, and nothing is saved."""
+
+    capability = Capability.WORK_CASES
+
+    def post(self, request: HttpRequest, reference: str, **kwargs: Any) -> HttpResponse:
+        case = get_case_or_404(reference)
+        document = self.document(case, **kwargs)
+        form = self.build_form(request, case, document)
+        if form.is_valid():
+            try:
+                self.perform(request, case, document, form)
+            except ServiceError as error:
+                _add_service_error(form, error)
+            else:
+                return _back(case)
+        messages.error(request, _("Nothing was saved. Please correct the marked fields."))
+        return self.render_again(request, reference, document, form)
+
+    def document(self, case: Case, **kwargs: Any) -> ReceivedDocument | None:
+        if "document_id" not in kwargs:
+            return None
+        return get_object_or_404(ReceivedDocument, pk=kwargs["document_id"], case=case)
+
+    def render_again(
+        self, request: HttpRequest, reference: str, document: ReceivedDocument | None, form: Any
+    ) -> HttpResponse:
+        from requests_app.views.cases import case_page_context
+
+        detail = detail_or_404(reference)
+        context = case_page_context(request, detail)
+        self.put_back(context, document, form)
+        return render(request, "requests_app/case_detail.html", context, status=400)
+
+    @abstractmethod
+    def build_form(self, request: HttpRequest, case: Case, document: Any) -> Any:
+        """The bound form."""
+
+    @abstractmethod
+    def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
+        """Call the service with the cleaned form."""
+
+    @abstractmethod
+    def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
+        """Place the form with its errors where the page shows it."""
+
+
+def _put_back_on_row(context: dict[str, Any], document: Any, attribute: str, form: Any) -> None:
+    for row in context.get("identity_rows", []):
+        if row.document.pk == document.pk:
+            setattr(row, attribute, form)
+
+
+# Nothing a person typed off a document may reach an error report or log.
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class DocumentCreateView(IdentityActionView):
+    def build_form(self, request: HttpRequest, case: Case, document: Any) -> Any:
+        return ReceivedDocumentForm(request.POST, request.FILES, case=case, user=request.user)
+
+    def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
+        services.document_record(case=case, actor=request.user, **form.service_arguments())
+        messages.success(request, _("The document was logged."))
+
+    def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
+        context["document_form"] = form
+        context["document_form_open"] = True
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class DocumentWithdrawView(IdentityActionView):
+    def build_form(self, request: HttpRequest, case: Case, document: Any) -> Any:
+        return WithdrawForm(request.POST, document=document)
+
+    def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
+        services.document_withdraw(
+            document=document, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The document was withdrawn."))
+
+    def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
+        _put_back_on_row(context, document, "withdraw_form", form)
+
+
+class MaskingConfirmView(IdentityActionView):
+    def build_form(self, request: HttpRequest, case: Case, document: Any) -> Any:
+        return MaskingForm(request.POST, document=document, user=request.user)
+
+    def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
+        services.masking_confirm(
+            document=document,
+            actor=request.user,
+            masking=form.cleaned_data["masking"],
+            method=form.cleaned_data["method"],
+            confirmed_by=form.cleaned_data["confirmed_by"],
+        )
+        messages.success(request, _("The masking was recorded."))
+
+    def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
+        _put_back_on_row(context, document, "masking_form", form)
+
+
+class DocumentDestroyView(CapabilityRequiredMixin, View):
+    """Destroy a copy at once (e.g. a My Number card's back that cannot be masked)."""
+
+    capability = Capability.WORK_CASES
+
+    def post(self, request: HttpRequest, reference: str, document_id: int) -> HttpResponse:
+        case = get_case_or_404(reference)
+        document = get_object_or_404(ReceivedDocument, pk=document_id, case=case)
+        try:
+            services.document_destroy_copy(document=document, actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The copy is recorded as destroyed."))
+        return _back(case)
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class GuardianView(IdentityActionView):
+    def build_form(self, request: HttpRequest, case: Case, document: Any) -> Any:
+        return GuardianForm(request.POST, case=case)
+
+    def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
+        services.guardian_record(case=case, actor=request.user, data=form.data_object())
+        messages.success(request, _("The parent or guardian was recorded."))
+
+    def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
+        context["guardian_form"] = form
+
+
+# --- the scan ------------------------------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class DocumentScanView(CapabilityRequiredMixin, View):
+    """The decrypted scan, for staff only (auditors are refused); every viewing is audited."""
+
+    capability = Capability.WORK_CASES
+
+    def get(self, request: HttpRequest, reference: str, document_id: int) -> HttpResponse:
+        case = get_case_or_404(reference)
+        document = get_object_or_404(ReceivedDocument, pk=document_id, case=case)
+        if not document.has_scan:
+            messages.error(request, _("This document has no stored scan."))
+            return _back(case)
+        scan = services.scan_read(document=document, actor=request.user)
+        response = HttpResponse(scan.content, content_type=scan.content_type)
+        response["Content-Disposition"] = (
+            f'inline; filename="{scans.file_name(document.pk, scan.content_type)}"'
+        )
+        # Shown, never kept: no copy in a browser or proxy cache.
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+
+# --- paper copies to shred ----------------------------------------------------------------
+
+
+RECENT_DAYS = 31
+
+
+class ShreddingListView(CapabilityRequiredMixin, View):
+    """Paper copies whose destruction date has passed, and the shredding recently confirmed."""
+
+    capability = Capability.VIEW_CASES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "identity/shredding.html", _shredding_context(request))
+
+
+def _shredding_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "due": list(selectors.paper_copies_to_shred()),
+        "recent": list(selectors.recently_shredded(days=RECENT_DAYS)),
+        "recent_days": RECENT_DAYS,
+        "can_work": has_capability(request.user, Capability.WORK_CASES),
+    }
+
+
+class ShreddingConfirmView(CapabilityRequiredMixin, View):
+    capability = Capability.WORK_CASES
+
+    def post(self, request: HttpRequest, document_id: int) -> HttpResponse:
+        document = get_object_or_404(ReceivedDocument, pk=document_id)
+        try:
+            services.paper_confirm_shredded(document=document, actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Shredding of the paper copy for case %(reference)s is confirmed.")
+                % {"reference": document.case.reference},
+            )
+        return HttpResponseRedirect(reverse("identity:shredding"))

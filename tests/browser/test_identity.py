@@ -1,0 +1,112 @@
+"""In a real browser: staff log the two documents from an envelope and watch the gate open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from requests_app.models import CaseState
+from tests.browser.documents import log_document
+from tests.browser.test_case_flow import sign_in
+from tests.factories import make_case
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def rule(page: Page, code: str) -> Any:
+    return page.locator(f"li.rule[data-rule={code}]")
+
+
+def test_staff_add_two_documents_and_watch_the_gate_open(
+    page: Page, live_server: Any, staff: Any
+) -> None:
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    sign_in(page, live_server.url, "hanako")
+    page.click("text=English")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    verify = page.locator("button[data-action=verify_identity]")
+    expect(verify).to_be_disabled()
+    expect(rule(page, "two_documents")).to_have_attribute("data-passed", "false")
+    expect(rule(page, "two_documents")).to_contain_text("none has arrived yet")
+
+    # The form shows what the chosen type needs: a passport has no address to type.
+    form = page.locator("#document-form")
+    expect(form).to_be_visible()
+    form.locator("#id_document_type").select_option(label="Passport")
+    expect(form.locator("#id_address_shown")).to_be_hidden()
+    expect(form.locator("input[name=maskings][value=domicile]")).to_be_hidden()
+    form.locator("#id_document_type").select_option(label="Driver's licence")
+    expect(form.locator("#id_address_shown")).to_be_visible()
+    expect(form.locator("input[name=maskings][value=domicile]")).to_be_visible()
+    expect(form.locator("input[name=maskings][value=insurer_number]")).to_be_hidden()
+
+    # A licence with 髙 where the form says 高, the address in full-width digits.
+    log_document(
+        page,
+        type_label="Driver's licence",
+        name="髙橋 美咲",
+        born="1988-04-12",
+        expires="2030-05-12",
+        address="愛知県名古屋市中区平和１－１－１９",
+        maskings=("domicile",),
+    )
+    expect(rule(page, "name_matches")).to_have_attribute("data-passed", "true")
+    expect(rule(page, "address_matches")).to_have_attribute("data-passed", "true")
+    expect(rule(page, "two_documents")).to_contain_text("only one has arrived (Driver's licence)")
+    expect(verify).to_be_disabled()
+
+    log_document(
+        page,
+        type_label="Passport",
+        name="TAKAHASHI MISAKI",
+        born="1988-04-12",
+        expires="2031-06-01",
+    )
+    for result in page.locator("li.rule").all():
+        expect(result).to_have_attribute("data-passed", "true")
+    expect(verify).to_be_enabled()
+    verify.click()
+    expect(page.locator("[data-testid=case-state]")).to_have_text("Identity verified")
+    expect(page.locator("ol.timeline")).to_contain_text("Identity document logged")
+
+
+def test_an_expiry_before_the_issue_date_is_explained_and_nothing_is_saved(
+    page: Page, live_server: Any, staff: Any
+) -> None:
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    sign_in(page, live_server.url, "hanako")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    form = page.locator("#document-form")
+    form.locator("#id_document_type").select_option(label="運転免許証")
+    form.locator("#id_name_shown").fill("高橋 美咲")
+    form.locator("#id_date_of_birth_shown").fill("1988-04-12")
+    form.locator("#id_address_shown").fill("愛知県名古屋市中区平和1-1-19")
+    form.locator("#id_issued_on").fill("2026-01-10")
+    form.locator("#id_expires_on").fill("2025-12-31")  # before the issue date: a typing slip
+    form.locator("#id_paper_location").fill("書庫A-3")
+    form.locator("[data-testid=log-document]").click()
+    expect(page.locator(".message.error")).to_contain_text("保存されていません")
+    expect(page.locator("#id_expires_on-error")).to_contain_text("有効期限")
+    expect(page.locator("article.document")).to_have_count(0)
+
+
+def test_staff_confirm_a_masking_and_the_rule_turns(
+    page: Page, live_server: Any, staff: Any
+) -> None:
+    from tests.identity.factories import log_document as log_directly
+
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    log_directly(case, staff, "eligibility_certificate", maskings=[])
+    log_directly(case, staff, "passport")
+    sign_in(page, live_server.url, "hanako")
+    page.click("text=English")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    expect(rule(page, "masking_confirmed")).to_have_attribute("data-passed", "false")
+    page.click("text=Confirm masking")
+    expect(rule(page, "masking_confirmed")).to_have_attribute("data-passed", "true")
+    expect(page.locator("button[data-action=verify_identity]")).to_be_enabled()
