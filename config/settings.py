@@ -238,3 +238,15 @@ LOGGING = {
     # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what matter.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Deadlines, reminders and e-mail links (issue 4) -----------------------------------------
+# Cases waiting on the requester (documents, fee, completion) longer than this many days
+# are marked for abandonment and the managers are told.
+APPI_ABANDON_AFTER_DAYS = env.integer("APPI_ABANDON_AFTER_DAYS", 30, minimum=1)
+# The address staff open the app at, for the links in e-mails.
+APPI_BASE_URL = env.string("APPI_BASE_URL", "http://127.0.0.1:8000")
+if urlsplit(APPI_BASE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("APPI_BASE_URL must start with http:// or https://.")
+if REDIS_URL:
+    # A staff action that queues a task must not hang on an unreachable broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 2

@@ -25,6 +25,10 @@ ACTION_LABELS = {
     "case.closed": _("Case closed"),
     "case.withdrawn": _("Request withdrawn"),
     "case.abandoned": _("Closed as abandoned"),
+    "case.deadline.extended": _("Due date extended"),
+    "case.abandonment.flagged": _("Marked for abandonment (waited too long on the requester)"),
+    "reference.saved": _("Reference data saved"),
+    "reference.deleted": _("Reference data deleted"),
 }
 
 
