@@ -138,9 +138,7 @@ def is_working_day(day: date, *, calendar: BusinessCalendar | None = None) -> bo
     return (calendar or load_calendar()).is_working_day(day)
 
 
-def add_business_days(
-    start: date, days: int, *, calendar: BusinessCalendar | None = None
-) -> date:
+def add_business_days(start: date, days: int, *, calendar: BusinessCalendar | None = None) -> date:
     return (calendar or load_calendar()).add_business_days(start, days)
 
 

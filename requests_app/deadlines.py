@@ -201,9 +201,7 @@ def due_date_for(
     extensions are ignored); `today` only matters while the case waits on the requester.
     """
     ticks, waiting_since = _ticks(events)
-    chosen = {kind: policies.get(kind, DEFAULT_POLICY) for kind in kinds} or {
-        "": DEFAULT_POLICY
-    }
+    chosen = {kind: policies.get(kind, DEFAULT_POLICY) for kind in kinds} or {"": DEFAULT_POLICY}
     item_due = {
         kind: _item_due_date(
             arrival_date=arrival_date, ticks=ticks, policy=policy, calendar=calendar, today=today

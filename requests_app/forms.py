@@ -406,7 +406,5 @@ class ExtensionForm(forms.Form):
                 "business_days", _("Give a new due date or a number of business days, not both.")
             )
         elif not has_date and not has_days and not self.has_error("new_due_date"):
-            self.add_error(
-                "new_due_date", _("Give a new due date or a number of business days.")
-            )
+            self.add_error("new_due_date", _("Give a new due date or a number of business days."))
         return data

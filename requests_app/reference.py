@@ -41,9 +41,7 @@ def seed_deadline_reference_data(apps: Any = None) -> None:
     registry = apps or global_apps
     closure_day = registry.get_model("requests_app", "ClosureDay")
     for month, day, name in CLOSURE_DAYS:
-        closure_day.objects.get_or_create(
-            year=None, month=month, day=day, defaults={"name": name}
-        )
+        closure_day.objects.get_or_create(year=None, month=month, day=day, defaults={"name": name})
     policy = registry.get_model("requests_app", "SLAPolicy")
     for kind, (target, count, warning, pauses) in SLA_POLICIES.items():
         policy.objects.get_or_create(

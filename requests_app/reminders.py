@@ -146,9 +146,7 @@ def cases_to_remind(day: date, *, manager_ids: Sequence[int] | None = None) -> Q
                 default=Value(MessageKind.DUE_SOON.value),
             ),
             reminded=Exists(
-                sent_today.filter(
-                    recipient=OuterRef("assignee_id"), kind=OuterRef("reminder_kind")
-                )
+                sent_today.filter(recipient=OuterRef("assignee_id"), kind=OuterRef("reminder_kind"))
             ),
             escalations_wanted=Choose(
                 When(Q(due_date__gte=day) & assignee_reachable, then=Value(0)),
@@ -161,9 +159,7 @@ def cases_to_remind(day: date, *, manager_ids: Sequence[int] | None = None) -> Q
             ),
             escalated=escalated,
         )
-        .filter(
-            Q(assignee_ok=True, reminded=False) | Q(escalated__lt=F("escalations_wanted"))
-        )
+        .filter(Q(assignee_ok=True, reminded=False) | Q(escalated__lt=F("escalations_wanted")))
         .order_by("pk")
     )
 
@@ -195,9 +191,7 @@ def cases_waiting_too_long(day: date, *, manager_ids: Sequence[int] | None = Non
         state__in=WAITING_ON_REQUESTER_STATES, waiting_since__lte=cutoff
     ).annotate(told=told)
     return list(
-        waiting.filter(
-            Q(flagged_for_abandonment_on__isnull=True) | Q(told__lt=len(manager_ids))
-        )
+        waiting.filter(Q(flagged_for_abandonment_on__isnull=True) | Q(told__lt=len(manager_ids)))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -226,7 +226,9 @@ def deadline_panel(
 ) -> DeadlinePanel:
     """The case's deadline from the events the page already loaded (one query: policies)."""
     policies = deadlines.load_policies()
-    found = deadlines.deadline_of(case, events=timeline, policies=policies, calendar=calendar, today=today)
+    found = deadlines.deadline_of(
+        case, events=timeline, policies=policies, calendar=calendar, today=today
+    )
     return DeadlinePanel(
         due_date=found.due_date,
         business_days_left=calendar.business_days_between(today, found.due_date),

@@ -54,7 +54,7 @@ def publish(task: Task[Any, Any], *args: Any) -> bool:
             connection.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, interval_max=0
             )
-            task.apply_async(args=args, connection=connection, retry=False)
+            task.apply_async(args=args, producer=connection.Producer(), retry=False)
     except Exception:
         logger.warning(
             "Could not queue %s%r; the next sweep will pick it up.", task.name, args, exc_info=True

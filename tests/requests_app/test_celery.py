@@ -185,7 +185,7 @@ class Inbox:
     def __init__(self) -> None:
         self.envelopes: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -212,7 +212,10 @@ def test_a_reminder_arrives_over_real_smtp(staff: Any, settings: Any) -> None:
     assert envelope.rcpt_tos == [staff.email]
     assert envelope.mail_from == "privacy-requests@cmc.example.jp"
     message = email.message_from_bytes(envelope.original_content, policy=default_policy)
-    assert str(message["Subject"]).strip() == f"【回答期限まで2営業日】案件 {case.reference}（期限 2026-12-02）"
+    assert (
+        str(message["Subject"]).strip()
+        == f"【回答期限まで2営業日】案件 {case.reference}（期限 2026-12-02）"
+    )
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None

@@ -14,7 +14,7 @@ from requests_app import deadlines, services
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar
 from requests_app.deadlines import Change, Policy, due_date_for
-from requests_app.errors import InvalidInput
+from requests_app.errors import InvalidInput, TransitionBlocked
 from requests_app.models import Case, CaseState, SLAPolicy
 from requests_app.reference import CLOSURE_DAYS
 from tests.clock import office_time, tokyo
@@ -33,7 +33,9 @@ def step(day: date, to_state: str, action: str = "case.step") -> Change:
 
 
 def extension(day: date, until: date) -> Change:
-    return Change(tokyo(day), deadlines.EXTENSION_ACTION, "in_progress", {"new_due_date": str(until)})
+    return Change(
+        tokyo(day), deadlines.EXTENSION_ACTION, "in_progress", {"new_due_date": str(until)}
+    )
 
 
 def derive(
@@ -290,8 +292,8 @@ def test_an_extension_waits_until_the_clock_runs(staff: Any, auditor: Any) -> No
         page = client_for(staff).get(reverse("requests_app:case_detail", args=[case.reference]))
         html = page.content.decode()
         assert "The deadline clock is paused while the case waits on the requester" in html
-        assert 'action="/cases/{}/extend/"'.format(case.reference) not in html
-        with pytest.raises(Exception, match="not possible yet"):
+        assert f'action="/cases/{case.reference}/extend/"' not in html
+        with pytest.raises(TransitionBlocked, match="not possible yet"):
             services.case_extend_deadline(case=case, actor=staff, reason="x", business_days=3)
         # Auditors read the deadline but have no form to change it.
         in_progress = make_case(actor=staff, kinds=("complaint",), state="in_progress")
@@ -339,9 +341,11 @@ def test_the_case_page_shows_the_deadline(staff: Any) -> None:
         late = make_case(
             actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2), state="in_progress"
         )
-        html = client_for(staff).get(
-            reverse("requests_app:case_detail", args=[late.reference])
-        ).content.decode()
+        html = (
+            client_for(staff)
+            .get(reverse("requests_app:case_detail", args=[late.reference]))
+            .content.decode()
+        )
         assert "2026-11-17" in html and "5 business days late" in html  # 18-20, 24, 25
         assert 'class="overdue-mark"' in html
         assert "Art. 39 date" in html and "2026-11-16" in html
@@ -363,9 +367,11 @@ def test_a_waiting_case_shows_its_paused_clock(staff: Any) -> None:
         case = make_case(actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2))
         services.case_begin_identity_check(case=case, actor=staff)
         move(D(2026, 11, 10))
-        html = client_for(staff).get(
-            reverse("requests_app:case_detail", args=[case.reference])
-        ).content.decode()
+        html = (
+            client_for(staff)
+            .get(reverse("requests_app:case_detail", args=[case.reference]))
+            .content.decode()
+        )
         assert "Paused since 2026-11-02 (8 days)" in html
         assert "Clock paused" in html
         assert "2026-11-25" in html  # ten business days after today
@@ -442,3 +448,67 @@ def test_recomputing_all_open_cases_agrees_with_one_by_one(staff: Any) -> None:
         waiting = Case.objects.get(pk=cases[2].pk)
         assert waiting.due_date > before[waiting.pk]
         assert deadlines.refresh_open_cases() == 0
+
+
+# --- the case list ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_list_filters_and_marks_by_business_days(staff: Any) -> None:
+    def complaint(arrival: date, state: str = "in_progress") -> Case:
+        return make_case(actor=staff, kinds=("complaint",), arrival_date=arrival, state=state)
+
+    with office_time(D(2026, 11, 28)) as move:  # a Saturday
+        monday = complaint(D(2026, 11, 13))  # due Mon 30 Nov
+        friday = complaint(D(2026, 11, 19))  # due Fri 4 Dec
+        next_monday = complaint(D(2026, 11, 20))  # due Mon 7 Dec
+        late = complaint(D(2026, 11, 2))  # due 17 Nov
+        waiting = complaint(D(2026, 11, 27), state="awaiting_identity")  # clock paused
+        late_then_waiting = complaint(D(2026, 11, 2), state="awaiting_identity")
+        assert (monday.due_date, friday.due_date, next_monday.due_date) == (
+            D(2026, 11, 30),
+            D(2026, 12, 4),
+            D(2026, 12, 7),
+        )
+        client = client_for(staff)
+
+        def listed(**params: str) -> set[str]:
+            response = client.get(reverse("requests_app:case_list"), params)
+            return {case.reference for case in response.context["page"].object_list}
+
+        # On a weekend "this week" is the coming working week.
+        assert listed(due="week") == {monday.reference, friday.reference}
+        assert listed(due="overdue") == {late.reference, late_then_waiting.reference}
+        html = client.get(reverse("requests_app:case_list")).content.decode()
+        assert "1 business day left" in html  # Monday's case, seen on Saturday
+        assert "5 business days left" in html  # Friday's
+        assert "Clock paused" in html
+        assert "7 business days late" in html  # 18-20 and 24-27 Nov (23rd: a holiday)
+        move(D(2026, 12, 4))  # Friday: Monday's case is now late, next Monday's not this week
+        assert listed(due="week") == {friday.reference}
+        assert waiting.reference not in listed(due="overdue")
+        html = client.get(reverse("requests_app:case_list"), {"due": "week"}).content.decode()
+        assert "Due today" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("staff", True), ("manager", True), ("auditor", False), ("administrator", False),
+     ("outsider", False)],
+)  # fmt: skip
+def test_who_may_extend(personas: dict[str, Any], who: str, allowed: bool) -> None:
+    with office_time(D(2026, 11, 20)):
+        case = make_case(
+            actor=personas["staff"],
+            kinds=("complaint",),
+            arrival_date=D(2026, 11, 16),
+            state="in_progress",
+        )
+        response = client_for(personas[who]).post(
+            reverse("requests_app:extend_deadline", args=[case.reference]),
+            {"expected_state": "in_progress", "business_days": "2", "reason": "繁忙期のため"},
+        )
+        assert response.status_code == (302 if allowed else 403)
+        expected = D(2026, 12, 3) if allowed else D(2026, 12, 1)
+        assert Case.objects.get(pk=case.pk).due_date == expected

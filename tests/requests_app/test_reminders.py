@@ -103,9 +103,7 @@ def test_overdue_cases_are_escalated_to_managers_once_a_day(staff: Any, manager:
     assert kinds == {("overdue", staff.pk), ("escalation", manager.pk)}
 
 
-def test_a_due_case_nobody_is_assigned_to_goes_to_the_managers(
-    staff: Any, manager: Any
-) -> None:
+def test_a_due_case_nobody_is_assigned_to_goes_to_the_managers(staff: Any, manager: Any) -> None:
     with office_time(MONDAY):
         case = due_soon(staff)
         services.case_assign(case=case, actor=staff, assignee=None)
