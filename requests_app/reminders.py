@@ -76,6 +76,15 @@ def members_of(role: Role) -> list[Any]:
     )
 
 
+def member_ids(role: Role) -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(_reachable(), groups__name=role.value)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def reachable(user: Any) -> bool:
     return user is not None and user.is_active and bool(user.email)
 
@@ -122,7 +131,7 @@ def cases_to_remind(day: date, *, manager_ids: Sequence[int] | None = None) -> Q
     message of the day and all its managers' escalations are stamped as sent.
     """
     if manager_ids is None:
-        manager_ids = [user.pk for user in members_of(Role.MANAGER)]
+        manager_ids = member_ids(Role.MANAGER)
     sent_today = SentMessage.objects.filter(case=OuterRef("pk"), day=day, sent_at__isnull=False)
     escalated: Any = Value(0)
     if manager_ids:
@@ -168,7 +177,7 @@ def cases_waiting_too_long(day: date, *, manager_ids: Sequence[int] | None = Non
     """Open cases waiting on the requester longer than APPI_ABANDON_AFTER_DAYS that are not
     yet marked for abandonment, or whose managers have not all been told."""
     if manager_ids is None:
-        manager_ids = [user.pk for user in members_of(Role.MANAGER)]
+        manager_ids = member_ids(Role.MANAGER)
     cutoff = day - timedelta(days=settings.APPI_ABANDON_AFTER_DAYS)
     told: Any = Value(0)
     if manager_ids:

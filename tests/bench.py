@@ -160,6 +160,10 @@ def main() -> None:
     staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
     bench_pages(staff)
 
+    from tests import bench_deadlines
+
+    bench_deadlines.run(staff)
+
 
 if __name__ == "__main__":
     main()
