@@ -348,9 +348,9 @@ def refresh_open_cases(
                 updates.setdefault(tuple(values[name] for name in STORED_FIELDS), []).append(
                     case.pk
                 )
-        for values, case_ids in updates.items():
+        for stored, case_ids in updates.items():
             Case.objects.filter(pk__in=case_ids).update(
-                **dict(zip(STORED_FIELDS, values, strict=True))
+                **dict(zip(STORED_FIELDS, stored, strict=True))
             )
             changed += len(case_ids)
     return changed
