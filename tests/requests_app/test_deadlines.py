@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from identity.models import DocumentType
-from identity.services import document_record
 from requests_app import deadlines, services
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar
@@ -187,23 +185,18 @@ def test_the_clock_runs_while_any_kind_does_not_pause() -> None:
 def test_services_keep_the_stored_deadline_in_step_with_the_history(staff: Any) -> None:
     with office_time(D(2026, 11, 2)) as move:
         case = make_case(
-            actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2), state="received"
+            actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2), state="in_progress"
         )
         assert case.due_date == D(2026, 11, 17) and case.warning_date == D(2026, 11, 12)
-        case = services.case_begin_identity_check(case=case, actor=staff)
-        assert case.clock_paused and case.waiting_since == D(2026, 11, 2)
-        move(D(2026, 11, 12))
-        for code in ("drivers_licence", "passport"):
-            document_record(
-                case=case,
-                actor=staff,
-                document_type=DocumentType.objects.get(code=code),
-                received_on=D(2026, 11, 12),
-            )
-        case = services.case_verify_identity(case=case, actor=staff)
-        case = services.case_start_work(case=case, actor=staff)
+        assert not case.clock_paused
+        move(D(2026, 11, 4))
+        case = services.case_request_completion(case=case, actor=staff, reason="対象期間の特定")
+        assert case.clock_paused and case.waiting_since == D(2026, 11, 4)
+        move(D(2026, 11, 9))
+        case = services.case_receive_completion(case=case, actor=staff)
         stored = Case.objects.get(pk=case.pk)
-        assert stored.due_date == D(2026, 11, 27)
+        # The 5th, 6th and 9th were waited: three business days later than the 17th.
+        assert stored.due_date == D(2026, 11, 20)
         assert not stored.clock_paused and stored.waiting_since is None
         # The pure function reading the trail agrees with the stored copy.
         assert deadlines.deadline_of(stored).due_date == stored.due_date

@@ -221,7 +221,7 @@ def test_a_long_wait_is_marked_for_abandonment_and_managers_told_once(
     staff: Any, manager: Any
 ) -> None:
     with office_time(D(2026, 10, 26)) as move:
-        case = make_case(actor=staff, kinds=("disclosure",), state="awaiting_identity")
+        case = make_case(actor=staff, kinds=("correction",), state="awaiting_completion")
         move(D(2026, 11, 24))  # 29 days
         assert tasks.long_wait_sweep.delay(day="2026-11-24").get() == 0
         move(D(2026, 11, 25))  # 30 days
@@ -236,17 +236,7 @@ def test_a_long_wait_is_marked_for_abandonment_and_managers_told_once(
         move(D(2026, 11, 26))
         assert tasks.long_wait_sweep.delay(day="2026-11-26").get() == 0
         # The requester answered: the mark goes with the wait.
-        from identity.models import DocumentType
-        from identity.services import document_record
-
-        for code in ("drivers_licence", "passport"):
-            document_record(
-                case=case,
-                actor=staff,
-                document_type=DocumentType.objects.get(code=code),
-                received_on=D(2026, 11, 26),
-            )
-        services.case_verify_identity(case=case, actor=staff)
+        services.case_receive_completion(case=case, actor=staff)
         case.refresh_from_db()
         assert case.flagged_for_abandonment_on is None and case.waiting_since is None
     assert len(mail.outbox) == 1
