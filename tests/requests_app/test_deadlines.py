@@ -13,7 +13,7 @@ from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar
 from requests_app.deadlines import Change, Policy, due_date_for
 from requests_app.errors import InvalidInput, TransitionBlocked
-from requests_app.models import Case, CaseState, SLAPolicy
+from requests_app.models import Case, CaseState, ClosureDay, SLAPolicy
 from requests_app.reference import CLOSURE_DAYS
 from tests.clock import office_time, tokyo
 from tests.conftest import client_for
@@ -505,3 +505,36 @@ def test_who_may_extend(personas: dict[str, Any], who: str, allowed: bool) -> No
         assert response.status_code == (302 if allowed else 403)
         expected = D(2026, 12, 3) if allowed else D(2026, 12, 1)
         assert Case.objects.get(pk=case.pk).due_date == expected
+
+
+@pytest.mark.django_db
+def test_the_administrator_edits_closure_days_and_policies_in_the_admin(
+    administrator: Any, staff: Any
+) -> None:
+    client = client_for(administrator)
+    closures = client.get(reverse("admin:requests_app_closureday_changelist"))
+    assert closures.status_code == 200
+    assert "every year on 12/29" in closures.content.decode()
+    policies = client.get(reverse("admin:requests_app_slapolicy_changelist"))
+    assert policies.status_code == 200
+    assert "Disclosure (Art. 33)" in policies.content.decode()
+    # A day that does not exist is refused with a message, and nothing is saved.
+    refused = client.post(
+        reverse("admin:requests_app_closureday_add"),
+        {"name": "誤り", "month": "2", "day": "30", "year": ""},
+    )
+    assert refused.status_code == 200
+    assert "There is no such day in that month." in refused.content.decode()
+    assert not ClosureDay.objects.filter(name="誤り").exists()
+    # Policies are changed, never deleted: every kind keeps one.
+    policy = SLAPolicy.objects.get(kind="disclosure")
+    assert (
+        client.get(reverse("admin:requests_app_slapolicy_delete", args=[policy.pk])).status_code
+        == 403
+    )
+    assert client_for(staff).get(
+        reverse("admin:requests_app_slapolicy_changelist")
+    ).status_code in (
+        302,
+        403,
+    )
