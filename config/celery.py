@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,3 +22,29 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks()
+
+# The periodic work, in office time (Asia/Tokyo). One entry per job: adding a job is adding
+# a line. Beat only queues; each task decides for itself whether today is a working day.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Reminders to assignees and escalations to managers, at most once per case, kind and day.
+    "deadline-sweep": {
+        "task": "requests_app.tasks.deadline_sweep",
+        "schedule": crontab(minute="*/15", hour="7-19"),
+    },
+    # Requests waiting on the requester too long: marked for abandonment, managers told.
+    "long-wait-sweep": {
+        "task": "requests_app.tasks.long_wait_sweep",
+        "schedule": crontab(minute=30, hour="7-19"),
+    },
+    # Repair: recompute every open case's stored deadline (waiting cases move daily).
+    "refresh-due-dates": {
+        "task": "requests_app.tasks.refresh_due_dates",
+        "schedule": crontab(minute=10, hour=0),
+    },
+    # The audit trail's hash chain, checked nightly; administrators alerted when broken.
+    "verify-audit": {
+        "task": "requests_app.tasks.verify_audit",
+        "schedule": crontab(minute=30, hour=2),
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE

@@ -291,3 +291,14 @@ IDENTITY_SCAN_MAX_BYTES = env.integer("IDENTITY_SCAN_MAX_MB", 10, minimum=1) * 1
 # Copies of identity documents are destroyed this many months after the reply was mailed
 # (or after the case was withdrawn or abandoned without one).
 IDENTITY_COPY_RETENTION_MONTHS = env.integer("IDENTITY_COPY_RETENTION_MONTHS", 3, minimum=0)
+# --- Deadlines, reminders and e-mail links (issue 4) -----------------------------------------
+# Cases waiting on the requester (documents, fee, completion) longer than this many days
+# are marked for abandonment and the managers are told.
+APPI_ABANDON_AFTER_DAYS = env.integer("APPI_ABANDON_AFTER_DAYS", 30, minimum=1)
+# The address staff open the app at, for the links in e-mails.
+APPI_BASE_URL = env.string("APPI_BASE_URL", "http://127.0.0.1:8000")
+if urlsplit(APPI_BASE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("APPI_BASE_URL must start with http:// or https://.")
+if REDIS_URL:
+    # A staff action that queues a task must not hang on an unreachable broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 2

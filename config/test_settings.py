@@ -23,3 +23,8 @@ WHITENOISE_AUTOREFRESH = True
 # The live server for browser tests speaks plain HTTP on loopback.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Tasks queued by the code under test run in the test process: a test never leaves messages
+# in a broker (the file broker under var/ is the one `make run` consumes). The tests that
+# exercise a real broker and worker switch this off for themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

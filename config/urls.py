@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from requests_app.permissions import allow_read_only_roles
+from requests_app.views.language import set_language
 
 admin.site.site_header = "APPI requests — reference data"
 

@@ -33,6 +33,10 @@ ACTION_LABELS = {
     "case.identity.scan_viewed": _("Scan of an identity document opened"),
     "case.identity.copies_destroyed": _("Copies destroyed (retention period over)"),
     "case.identity.paper_shredded": _("Shredding of a paper copy confirmed"),
+    "case.deadline.extended": _("Due date extended"),
+    "case.abandonment.flagged": _("Marked for abandonment (waited too long on the requester)"),
+    "reference.saved": _("Reference data saved"),
+    "reference.deleted": _("Reference data deleted"),
 }
 
 

@@ -355,3 +355,56 @@ class FeePaymentForm(forms.Form):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The date received cannot be in the future."))
         return value
+
+
+class ExtensionForm(forms.Form):
+    """Extend the due date (期限の延長): a new date or a number of business days, and why."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    new_due_date = forms.DateField(label=_("New due date"), widget=DateInput(), required=False)
+    business_days = forms.IntegerField(
+        label=_("Or extend by (business days)"), min_value=1, max_value=60, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason (the requester is told)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, case: Case, calendar: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.calendar = calendar
+
+    def clean_reason(self) -> str:
+        value = text.clean_text(self.cleaned_data["reason"], multiline=True)
+        if not value:
+            raise forms.ValidationError(_("Please give a reason for this step."))
+        return value
+
+    def clean_new_due_date(self) -> date | None:
+        from requests_app.deadlines import extension_problems
+
+        value: date | None = self.cleaned_data.get("new_due_date")
+        if value is not None:
+            problems = extension_problems(
+                value,
+                current_due=self.case.due_date,
+                today=timezone.localdate(),
+                calendar=self.calendar,
+            )
+            if problems:
+                raise forms.ValidationError(problems)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_date = data.get("new_due_date") is not None
+        has_days = data.get("business_days") is not None
+        if has_date and has_days:
+            self.add_error(
+                "business_days", _("Give a new due date or a number of business days, not both.")
+            )
+        elif not has_date and not has_days and not self.has_error("new_due_date"):
+            self.add_error("new_due_date", _("Give a new due date or a number of business days."))
+        return data

@@ -7,11 +7,13 @@ tasks) is done by the one service per transition in services.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ from requests_app.permissions import CAPABILITY_LABELS, Capability, capability_c
 from requests_app.workflow import (
     ALL_ITEMS_DECIDED,
     ALL_ITEMS_REFUSED,
+    CLOCK_RUNNING,
     FEE_NEEDED,
     FEE_SETTLED,
     IDENTITY_VERIFIED,
@@ -112,6 +115,18 @@ OPEN_STATES = frozenset(set(S) - {S.CLOSED, S.WITHDRAWN, S.ABANDONED})
 WAITING_ON_REQUESTER_STATES = frozenset(
     {S.AWAITING_IDENTITY, S.AWAITING_FEE, S.AWAITING_COMPLETION}
 )
+# States in which the due date may be extended: open, and the reply not yet mailed.
+EXTENDABLE_STATES = [
+    S.RECEIVED,
+    S.AWAITING_IDENTITY,
+    S.IDENTITY_VERIFIED,
+    S.AWAITING_FEE,
+    S.IN_PROGRESS,
+    S.AWAITING_COMPLETION,
+    S.AWAITING_APPROVAL,
+    S.APPROVED,
+    S.REFUSED,
+]
 WITHDRAWABLE_STATES = [
     S.RECEIVED,
     S.AWAITING_IDENTITY,
@@ -125,6 +140,25 @@ WITHDRAWABLE_STATES = [
 
 can_work = capability_check(Capability.WORK_CASES)
 can_approve = capability_check(Capability.APPROVE_DECISIONS)
+
+
+def in_place_transition(
+    field: Any, states: list[CaseState], **kwargs: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A transition that leaves the state as it is, from each of `states`.
+
+    django-fsm's `target=None` would do the same, but `graph_transitions` would then draw an
+    edge to a state called "None"; one explicit self-loop per state draws truthfully.
+    """
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        for state_value in states:
+            method = transition(field=field, source=state_value, target=state_value, **kwargs)(
+                method
+            )
+        return method
+
+    return decorate
 
 
 class Outcome(models.TextChoices):
@@ -241,7 +275,15 @@ class Case(FSMModelMixin, models.Model):
         related_name="assigned_cases",
     )
     fee_due = models.PositiveIntegerField(_("fee due (yen)"), default=0)
+    # The deadline, derived from the history by deadlines.py and stored so lists and the
+    # sweep can filter on it; never typed in. See deadlines.refresh_due_date.
     due_date = models.DateField(_("due date (回答期限)"))
+    warning_date = models.DateField(_("reminders from"), null=True, blank=True)
+    waiting_since = models.DateField(_("waiting on the requester since"), null=True, blank=True)
+    clock_paused = models.BooleanField(_("deadline clock paused"), default=False)
+    flagged_for_abandonment_on = models.DateField(
+        _("marked for abandonment on"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -268,6 +310,13 @@ class Case(FSMModelMixin, models.Model):
                 fields=["due_date"],
                 name="case_open_due",
                 condition=~Q(state__in=["closed", "withdrawn", "abandoned"]),
+            ),
+            # The deadline sweep: open cases whose clock runs, by the day reminders start.
+            models.Index(
+                fields=["warning_date"],
+                name="case_open_warning",
+                condition=~Q(state__in=["closed", "withdrawn", "abandoned"])
+                & Q(clock_paused=False),
             ),
         ]
 
@@ -514,6 +563,24 @@ class Case(FSMModelMixin, models.Model):
         """The person did not send what was asked for in time; a closure letter follows."""
         self.closed_at = at
 
+    @in_place_transition(
+        state,
+        EXTENDABLE_STATES,
+        permission=can_work,
+        conditions=[CLOCK_RUNNING],
+        custom={
+            "label": _("Extend the due date"),
+            "action": "case.deadline.extended",
+            "reason": "required",
+            "tone": "secondary",
+            # Needs a date as well as a reason: the case page draws its own form for it.
+            "own_form": True,
+        },
+    )
+    def extend_deadline(self, *, until: date) -> None:
+        """The due date is extended (期限の延長), with reasons; an extension notice follows."""
+        self.due_date = until
+
 
 def case_transitions() -> dict[str, Transition]:
     """Every transition of the case machine by name (the first Transition of each)."""
@@ -603,3 +670,180 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+# --- deadlines: the business calendar, SLA policies, messages sent ----------------------------
+
+
+class ClosureDay(models.Model):
+    """A day the company is closed (休業日) besides weekends and national holidays.
+
+    Without a year it recurs every year (the New Year closure, Dec 29 - Jan 3, is seeded so);
+    with one it is that date only (e.g. an office move).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    month = models.PositiveSmallIntegerField(
+        _("month"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(
+        _("day"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("Leave empty for a closure every year, such as the New Year holidays."),
+    )
+
+    class Meta:
+        verbose_name = _("closure day")
+        verbose_name_plural = _("closure days")
+        ordering = ["year", "month", "day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "day"],
+                condition=Q(year__isnull=True),
+                name="closureday_once_every_year",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "month", "day"],
+                condition=Q(year__isnull=False),
+                name="closureday_once_per_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12, day__gte=1, day__lte=31),
+                name="closureday_month_and_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.when} {self.name}"
+
+    @property
+    def when(self) -> str:
+        if self.year is None:
+            return _("every year on %(month)d/%(day)d") % {"month": self.month, "day": self.day}
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def clean(self) -> None:
+        if self.month is None or self.day is None:
+            return
+        # Every-year days are checked against a leap year, so Feb 29 is allowed.
+        try:
+            date(self.year or 2028, self.month, self.day)
+        except ValueError as exc:
+            raise ValidationError(
+                {"day": _("There is no such day in that month.")}, code="no_such_day"
+            ) from exc
+
+
+class DayCount(models.TextChoices):
+    BUSINESS = "business", _("Business days")
+    CALENDAR = "calendar", _("Calendar days")
+
+
+class SLAPolicy(models.Model):
+    """The internal target for answering one kind of request, edited by an administrator."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=RequestKind.choices, unique=True)
+    target_days = models.PositiveSmallIntegerField(
+        _("target"),
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Counted from the day after the request arrived (Civil Code Art. 140)."),
+    )
+    day_count = models.CharField(
+        _("counted in"), max_length=16, choices=DayCount.choices, default=DayCount.BUSINESS
+    )
+    warning_days = models.PositiveSmallIntegerField(
+        _("warn this many business days before"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_("The assignee is reminded every working day from then until the due date."),
+    )
+    pauses_while_waiting = models.BooleanField(
+        _("clock pauses while waiting on the requester"),
+        default=True,
+        help_text=_(
+            "While the case waits for identity documents, the fee or the completion of an "
+            "incomplete request (補正), those days do not count."
+        ),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class MessageKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon (to the assignee)")
+    OVERDUE = "overdue", _("Overdue (to the assignee)")
+    ESCALATION = "escalation", _("Escalation (to managers)")
+    LONG_WAIT = "long_wait", _("Waiting too long (to managers)")
+    AUDIT_FAILURE = "audit_failure", _("Audit trail check failed (to administrators)")
+
+
+class SentMessage(models.Model):
+    """One e-mail to one person about one thing on one day, claimed before it is sent.
+
+    The unique key makes the claim a conditional insert: of two workers, only the one whose
+    INSERT succeeds sends. `sent_at` stays empty until the mail server accepted the message,
+    so a claim whose worker died can be taken over later (reminders.claim).
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
+    day = models.DateField(_("day"))
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(_("claimed at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message sent")
+        verbose_name_plural = _("messages sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "day", "kind", "recipient"],
+                condition=Q(case__isnull=False),
+                name="message_once_per_case_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "day", "recipient"],
+                condition=Q(case__isnull=True),
+                name="message_once_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day} → {self.recipient_id}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves: the language of the e-mails they receive."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="preference",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="ja"
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"

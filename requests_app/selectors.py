@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import jaconv
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from requests_app import deadlines
 from requests_app.audit import AuditEvent
+from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.models import (
     OPEN_STATES,
     Case,
@@ -48,6 +50,9 @@ LIST_FIELDS = (
     "state",
     "arrival_date",
     "due_date",
+    "warning_date",
+    "waiting_since",
+    "clock_paused",
     "requester__name",
     "requester__name_kana",
     "assignee__username",
@@ -56,7 +61,12 @@ LIST_FIELDS = (
 )
 
 
-def case_list(filters: CaseFilters, *, today: date | None = None) -> QuerySet[Case]:
+def case_list(
+    filters: CaseFilters,
+    *,
+    today: date | None = None,
+    calendar: BusinessCalendar | None = None,
+) -> QuerySet[Case]:
     today = today or timezone.localdate()
     cases = (
         Case.objects.select_related("requester", "assignee")
@@ -78,10 +88,9 @@ def case_list(filters: CaseFilters, *, today: date | None = None) -> QuerySet[Ca
     elif filters.assignee:
         cases = cases.filter(assignee_id=int(filters.assignee))
     if filters.due == "overdue":
-        cases = cases.filter(state__in=OPEN_STATES, due_date__lt=today)
+        cases = cases.filter(deadlines.overdue_q(today))
     elif filters.due == "week":
-        end_of_week = today + timedelta(days=6 - today.weekday())
-        cases = cases.filter(state__in=OPEN_STATES, due_date__range=(today, end_of_week))
+        cases = cases.filter(deadlines.due_this_week_q(today, calendar or load_calendar()))
     if filters.q:
         cases = cases.filter(_search(filters.q))
     return cases.order_by("-arrival_date", "-id")
@@ -145,6 +154,7 @@ class Action:
     reason: str  # "none", "optional" or "required"
     tone: str
     blockers: list[str] = field(default_factory=list)
+    own_form: bool = False  # drawn by its own form on the page, not as a plain button
 
     @property
     def enabled(self) -> bool:
@@ -170,6 +180,7 @@ def case_actions(case: Case, user: Any) -> list[Action]:
                 reason=chosen.custom.get("reason", "none"),
                 tone=chosen.custom.get("tone", "primary"),
                 blockers=blockers_for(case, chosen.conditions),
+                own_form=bool(chosen.custom.get("own_form")),
             )
         )
     return actions
@@ -177,3 +188,58 @@ def case_actions(case: Case, user: Any) -> list[Action]:
 
 def state_label(value: str) -> str:
     return str(CaseState(value).label) if value in CaseState.values else value
+
+
+@dataclass(frozen=True)
+class ItemDeadline:
+    kind: str
+    policy: deadlines.Policy
+    due_date: date
+
+
+@dataclass(frozen=True)
+class DeadlinePanel:
+    """What the case page says about the deadline, derived from the history shown with it."""
+
+    due_date: date
+    business_days_left: int
+    overdue: bool
+    due_soon: bool
+    art39_date: date
+    paused: bool
+    waiting_since: date | None
+    waited_days: int
+    items: list[ItemDeadline]
+    extensions: list[AuditEvent]
+    flagged_on: date | None
+
+    @property
+    def business_days_late(self) -> int:
+        return -self.business_days_left
+
+
+def deadline_panel(
+    case: Case, timeline: list[AuditEvent], *, calendar: BusinessCalendar, today: date
+) -> DeadlinePanel:
+    """The case's deadline from the events the page already loaded (one query: policies)."""
+    policies = deadlines.load_policies()
+    found = deadlines.deadline_of(
+        case, events=timeline, policies=policies, calendar=calendar, today=today
+    )
+    return DeadlinePanel(
+        due_date=found.due_date,
+        business_days_left=calendar.business_days_between(today, found.due_date),
+        overdue=deadlines.is_overdue(case, today),
+        due_soon=not found.clock_paused and found.warning_date <= today <= found.due_date,
+        art39_date=case.art39_date,
+        paused=found.clock_paused,
+        waiting_since=found.waiting_since,
+        waited_days=(today - found.waiting_since).days if found.waiting_since else 0,
+        items=[
+            ItemDeadline(kind, policies.get(kind, deadlines.DEFAULT_POLICY), due)
+            for kind, due in found.item_due.items()
+            if kind
+        ],
+        extensions=[event for event in timeline if event.action == deadlines.EXTENSION_ACTION],
+        flagged_on=case.flagged_for_abandonment_on,
+    )

@@ -45,6 +45,7 @@ from requests_app.models import (
     transition_for,
 )
 from requests_app.permissions import Capability, has_capability
+from requests_app.tasks import remind_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def _run_transition(
             payload=payload,
         )
         deadlines.refresh_due_date(locked)
+        remind_after_commit(locked.pk)
         for effect in after_commit:
             transaction.on_commit(_guarded(effect, locked))
     return locked
@@ -308,8 +310,91 @@ def case_abandon(
     )
 
 
+def case_extend_deadline(
+    *,
+    case: Case,
+    actor: Any,
+    reason: str,
+    new_due_date: date | None = None,
+    business_days: int | None = None,
+    expected_state: str | None = None,
+) -> Case:
+    """Extend the due date (期限の延長) to a new date, or by a number of business days
+    counted from the current due date, with the reasons the requester will be told."""
+    from requests_app.business_calendar import load_calendar
+
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Please give a reason for this step."))
+    if (new_due_date is None) == (business_days is None):
+        raise InvalidInput(_("Give either a new due date or a number of business days."))
+    if business_days is not None and not 1 <= business_days <= 60:
+        raise InvalidInput(_("Extend by 1 to 60 business days."))
+    calendar = load_calendar()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        previous = locked.due_date
+        until = new_due_date or calendar.add_business_days(previous, business_days or 0)
+        problems = deadlines.extension_problems(
+            until, current_due=previous, today=timezone.localdate(), calendar=calendar
+        )
+        if problems:
+            raise InvalidInput(problems[0], details=problems[1:])
+        return _run_transition(
+            case=case,
+            actor=actor,
+            name="extend_deadline",
+            expected_state=expected_state,
+            reason=reason,
+            arguments={"until": until},
+            extra_fields=["due_date"],
+            # What the extension notice needs: the new date and the reasons.
+            payload={
+                "new_due_date": until.isoformat(),
+                "previous_due_date": previous.isoformat(),
+                "business_days": business_days,
+                "reason": reason,
+            },
+        )
+
+
+def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
+    """The system marks a case that waited on the requester too long for abandonment.
+
+    Only a manager closes it (the `abandon` transition); this records that it is due for that
+    decision. Idempotent: a case already marked in this wait is returned as it is; a case no
+    longer waiting long enough gives None.
+    """
+    from datetime import timedelta
+
+    from requests_app.models import WAITING_ON_REQUESTER_STATES
+
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().filter(pk=case_id).first()
+        if locked is None or locked.state not in WAITING_ON_REQUESTER_STATES:
+            return None
+        if locked.flagged_for_abandonment_on is not None:
+            return locked
+        cutoff = today - timedelta(days=settings.APPI_ABANDON_AFTER_DAYS)
+        if locked.waiting_since is None or locked.waiting_since > cutoff:
+            return None
+        locked.flagged_for_abandonment_on = today
+        locked.save(update_fields=["flagged_for_abandonment_on", "updated_at"])
+        audit.record(
+            action="case.abandonment.flagged",
+            case=locked,
+            payload={
+                "waiting_since": locked.waiting_since.isoformat(),
+                "days_waited": (today - locked.waiting_since).days,
+                "limit_days": settings.APPI_ABANDON_AFTER_DAYS,
+            },
+        )
+    return locked
+
+
 # The services the case page's buttons call, by transition name. Transitions that need more
-# than a reason (recording the reply as mailed) have their own form and are not listed here.
+# than a reason (recording the reply as mailed, extending the due date) have their own form
+# and are not listed here.
 BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
     "begin_identity_check": case_begin_identity_check,
     "verify_identity": case_verify_identity,
@@ -445,6 +530,7 @@ def case_open(
             },
         )
         deadlines.refresh_due_date(case)
+        remind_after_commit(case.pk)
     return case
 
 
@@ -478,6 +564,7 @@ def case_update_details(
             action="case.details.changed", actor=actor, case=locked, payload={"changes": changes}
         )
         deadlines.refresh_due_date(locked)
+        remind_after_commit(locked.pk)
     return locked
 
 
@@ -512,6 +599,8 @@ def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
             case=locked,
             payload={"before": before, "after": assignee.get_username() if assignee else ""},
         )
+        # The new assignee hears today about a case that is due soon or overdue.
+        remind_after_commit(locked.pk)
     return locked
 
 
@@ -618,3 +707,14 @@ def case_record_view(*, case: Case, actor: Any) -> None:
     """Log that someone opened the case page: who looked at whose data (ISO/IEC 27001)."""
     with transaction.atomic():
         audit.record(action="case.viewed", actor=actor, case=case)
+
+
+def preference_set_language(*, user: Any, language: str) -> None:
+    """Remember the language a user chose with the switch: their e-mails follow it."""
+    from requests_app.models import UserPreference
+
+    if not getattr(user, "is_authenticated", False):
+        return
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Choose Japanese or English."))
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})

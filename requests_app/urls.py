@@ -17,6 +17,11 @@ urlpatterns = [
         name="case_transition",
     ),
     path("cases/<str:reference>/reply-sent/", cases.ReplySentView.as_view(), name="reply_sent"),
+    path(
+        "cases/<str:reference>/extend/",
+        cases.ExtendDeadlineView.as_view(),
+        name="extend_deadline",
+    ),
     path("cases/<str:reference>/notes/", cases.NoteCreateView.as_view(), name="note_create"),
     path("cases/<str:reference>/assign/", cases.AssignView.as_view(), name="assign"),
     path("cases/<str:reference>/fee/", cases.FeePaymentView.as_view(), name="fee_payment"),

@@ -74,11 +74,23 @@ def _not_all_refused_blockers(case: Case) -> list[str]:
     ]
 
 
+def _clock_paused_blockers(case: Case) -> list[str]:
+    if case.clock_paused:
+        return [
+            _(
+                "The deadline clock is paused while the case waits on the requester; "
+                "it can be extended once work resumes."
+            )
+        ]
+    return []
+
+
 IDENTITY_VERIFIED = Guard("identity_verified", _identity_blockers)
 FEE_SETTLED = Guard("fee_settled", _fee_outstanding_blockers)
 FEE_NEEDED = Guard("fee_needed", _fee_needed_blockers)
 ALL_ITEMS_DECIDED = Guard("all_items_decided", _undecided_items_blockers)
 ALL_ITEMS_REFUSED = Guard("all_items_refused", _not_all_refused_blockers)
+CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
 
 
 def blockers_for(case: Case, conditions: Sequence[Callable[[Any], bool]]) -> list[str]:

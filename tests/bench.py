@@ -163,6 +163,10 @@ def main() -> None:
 
     bench_identity.run(staff)
 
+    from tests import bench_deadlines
+
+    bench_deadlines.run(staff)
+
 
 if __name__ == "__main__":
     main()

@@ -24,10 +24,12 @@ def reference_data(db: None) -> None:
     from identity.reference import seed_document_types
     from requests_app.audit import ensure_chain_head
     from requests_app.permissions import sync_roles
+    from requests_app.reference import seed_deadline_reference_data
 
     ensure_chain_head()
     sync_roles()
     seed_document_types()
+    seed_deadline_reference_data()
 
 
 def make_user(username: str, role: Role | None, *, family: str, given: str) -> Any:

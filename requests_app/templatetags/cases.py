@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from requests_app.deadlines import is_overdue
 from requests_app.events import action_label as _action_label
 from requests_app.models import CaseState, RequestKind
 
@@ -46,7 +47,7 @@ def yen(amount: Any) -> str:
 
 @register.filter
 def overdue(case: Any) -> bool:
-    return bool(case.is_open and case.due_date < timezone.localdate())
+    return is_overdue(case, timezone.localdate())
 
 
 @register.filter

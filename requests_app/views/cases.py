@@ -10,15 +10,18 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from identity import views as identity_views
 from requests_app import selectors, services
+from requests_app.business_calendar import load_calendar
 from requests_app.errors import ServiceError
 from requests_app.forms import (
     AssignForm,
     CaseDetailsForm,
+    ExtensionForm,
     FeePaymentForm,
     IntakeForm,
     ListFilterForm,
@@ -47,14 +50,23 @@ class CaseListView(CapabilityRequiredMixin, View):
         filters = selectors.CaseFilters()
         if form.is_bound and form.is_valid():
             filters = selectors.CaseFilters(**form.cleaned_data)
-        paginator = Paginator(selectors.case_list(filters), PAGE_SIZE)
+        calendar, today = load_calendar(), timezone.localdate()
+        paginator = Paginator(
+            selectors.case_list(filters, today=today, calendar=calendar), PAGE_SIZE
+        )
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         return render(
             request,
             "requests_app/case_list.html",
-            {"form": form, "page": page, "query": query.urlencode()},
+            {
+                "form": form,
+                "page": page,
+                "query": query.urlencode(),
+                "calendar": calendar,
+                "today": today,
+            },
         )
 
 
@@ -104,6 +116,7 @@ def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str
         "can_work": can_work,
         "transition_form": TransitionForm(initial={"expected_state": case.state}),
     }
+    context.update(_deadline_context(case, context))
     if can_work and case.is_open:
         context.update(
             note_form=NoteForm(),
@@ -129,6 +142,24 @@ def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str
     context.update(identity_views.section_context(request, case, can_work=can_work))
     context.update(forms)
     return context
+
+
+def _deadline_context(case: Any, context: dict[str, Any]) -> dict[str, Any]:
+    calendar, today = load_calendar(), timezone.localdate()
+    extension = next((a for a in context["actions"] if a.name == "extend_deadline"), None)
+    return {
+        "calendar": calendar,
+        "today": today,
+        "deadline": selectors.deadline_panel(
+            case, context["timeline"], calendar=calendar, today=today
+        ),
+        "extension_action": extension,
+        "extension_form": ExtensionForm(
+            initial={"expected_state": case.state}, case=case, calendar=calendar
+        )
+        if extension is not None and extension.enabled
+        else None,
+    }
 
 
 def _back(case: Any) -> HttpResponseRedirect:
@@ -288,3 +319,27 @@ class ItemOutcomeView(CaseFormActionView):
         item = get_object_or_404(RequestItem, pk=kwargs["item_id"], case=case)
         services.item_record_outcome(item=item, actor=request.user, **form.cleaned_data)
         messages.success(request, _("The outcome was recorded."))
+
+
+class ExtendDeadlineView(CaseFormActionView):
+    """Extend the due date: its own form, as it needs a date as well as the reasons."""
+
+    form_class = ExtensionForm
+    form_name = "extension_form"
+
+    def build_form(self, request: HttpRequest, case: Any, **kwargs: Any) -> Any:
+        return ExtensionForm(request.POST, case=case, calendar=load_calendar())
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        case = services.case_extend_deadline(
+            case=case,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            new_due_date=form.cleaned_data["new_due_date"],
+            business_days=form.cleaned_data["business_days"],
+            expected_state=form.cleaned_data["expected_state"],
+        )
+        messages.success(
+            request,
+            _("The due date is now %(date)s.") % {"date": case.due_date.isoformat()},
+        )

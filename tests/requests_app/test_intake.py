@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.audit import AuditEvent
+from requests_app.business_calendar import load_calendar
 from requests_app.models import Case, Requester
 from tests.conftest import client_for
 
@@ -62,7 +63,12 @@ def test_staff_open_a_case_and_land_on_it(client: Client, staff: Any) -> None:
     assert sorted(case.items.values_list("kind", flat=True)) == ["complaint", "disclosure"]
     assert case.fee_due == 1000
     assert case.assignee == staff
-    assert case.due_date == case.arrival_date + timedelta(days=14)
+    # Disclosure: 14 calendar days (on a working day); complaint: 10 business days.
+    calendar = load_calendar()
+    assert case.due_date == min(
+        calendar.previous_working_day(case.arrival_date + timedelta(days=14)),
+        calendar.add_business_days(case.arrival_date, 10),
+    )
     opened = AuditEvent.objects.get(case=case)
     assert opened.action == "case.opened" and opened.actor == staff
     page = client.get(response["Location"])

@@ -1,0 +1,143 @@
+"""Celery tasks: thin, idempotent, taking ids and reading the current state from the database.
+
+The periodic ones are scheduled in config/celery.py (BEAT_SCHEDULE). The database is the
+source of truth: a message lost on the way (the broker was down when a staff action tried to
+queue it, a worker died) is found again by the next sweep, and SentMessage claims make sure
+nobody is told twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from smtplib import SMTPException
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app import audit, deadlines, reminders
+
+logger = logging.getLogger(__name__)
+
+# Sending mail: a mail server that is down or refuses for a while is retried with
+# exponential backoff (with jitter, up to ten minutes apart), then left to the next sweep.
+MAIL_RETRY: dict[str, Any] = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+def _day(value: str | None) -> date:
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
+# --- queueing that never breaks a staff action ------------------------------------------------
+
+
+def publish(task: Task[Any, Any], *args: Any) -> bool:
+    """Queue a task now; False (and a log line) if the broker cannot be reached.
+
+    One connection attempt, no retries: a staff action must not wait on a broker that is
+    down. Whatever was not queued is found again by the next sweep.
+    """
+    app = task.app
+    try:
+        if app.conf.task_always_eager:
+            task.apply_async(args=args)
+            return True
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, interval_max=0
+            )
+            task.apply_async(args=args, producer=connection.Producer(), retry=False)
+    except Exception:
+        logger.warning(
+            "Could not queue %s%r; the next sweep will pick it up.", task.name, args, exc_info=True
+        )
+        return False
+    return True
+
+
+def publish_on_commit(task: Task[Any, Any], *args: Any) -> None:
+    """Queue a task once the current transaction has committed (at once outside one)."""
+    transaction.on_commit(lambda: publish(task, *args))
+
+
+def remind_after_commit(case_id: int) -> None:
+    """After a change to a case: send what it calls for today, if anything (at most once)."""
+    publish_on_commit(send_case_reminders, case_id, timezone.localdate().isoformat())
+
+
+# --- reminders and escalations ------------------------------------------------------------------
+
+
+@shared_task(**MAIL_RETRY)
+def send_case_reminders(case_id: int, day: str) -> int:
+    """Remind the assignee and escalate to managers as the case calls for on `day`."""
+    return reminders.send_case_reminders(case_id=case_id, day=_day(day))
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def deadline_sweep(day: str | None = None) -> int:
+    """Find the cases due soon or overdue that still need a message today; queue each.
+
+    Runs every quarter of an hour in office hours and does nothing on closed days. It also
+    repairs: open cases without a stored reminder date (made outside the services) get one
+    first, and whatever a lost task missed is still unsent and so selected again.
+    """
+    today = _day(day)
+    if not reminders.office_day(today):
+        return 0
+    deadlines.refresh_open_cases(today=today, only_missing=True)
+    case_ids = list(reminders.cases_to_remind(today).values_list("pk", flat=True))
+    for case_id in case_ids:
+        publish(send_case_reminders, case_id, today.isoformat())
+    return len(case_ids)
+
+
+# --- requests waiting on the requester for too long --------------------------------------
+
+
+@shared_task(**MAIL_RETRY)
+def handle_long_wait(case_id: int, day: str) -> int:
+    """Mark one case for abandonment (once) and tell the managers."""
+    return reminders.handle_long_wait(case_id=case_id, day=_day(day))
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def long_wait_sweep(day: str | None = None) -> int:
+    """Find the cases that waited on the requester longer than APPI_ABANDON_AFTER_DAYS."""
+    today = _day(day)
+    if not reminders.office_day(today):
+        return 0
+    case_ids = reminders.cases_waiting_too_long(today)
+    for case_id in case_ids:
+        publish(handle_long_wait, case_id, today.isoformat())
+    return len(case_ids)
+
+
+# --- repair and integrity --------------------------------------------------------------------
+
+
+@shared_task(soft_time_limit=540, time_limit=600)
+def refresh_due_dates(day: str | None = None) -> int:
+    """Recompute every open case's stored deadline: nightly (a waiting case's earliest due
+    date moves each day) and after an administrator edits a policy or a closure day."""
+    return deadlines.refresh_open_cases(today=_day(day))
+
+
+@shared_task(soft_time_limit=3000, time_limit=3600, **MAIL_RETRY)
+def verify_audit(day: str | None = None) -> bool:
+    """Recompute the audit trail's hash chain; alert the administrators if it is broken."""
+    problem = audit.verify_chain()
+    if problem is None:
+        logger.info("The audit trail is intact.")
+        return True
+    logger.error("The audit trail is broken at %s.", problem)
+    reminders.alert_audit_failure(problem=str(problem), day=_day(day))
+    return False
