@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,4 +22,16 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks()
+# Exports keep their tasks beside their code (requests_app/exports/tasks.py).
+app.autodiscover_tasks(["requests_app.exports"])
+
+# The periodic work, in office time (Asia/Tokyo). One entry per job.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Repair: exports whose message or worker was lost are queued again.
+    "export-sweep": {
+        "task": "requests_app.exports.sweep_exports",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE
 

@@ -238,3 +238,8 @@ LOGGING = {
     # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what matter.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Exports (issue 6): bundles of case histories and one-case dossiers -----------------------
+# Bundles are written to MEDIA_ROOT/exports/ (never served directly: the download view checks
+# who asks). WeasyPrint reports every rendering step at INFO; only its problems matter here.
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]

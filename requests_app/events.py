@@ -25,6 +25,12 @@ ACTION_LABELS = {
     "case.closed": _("Case closed"),
     "case.withdrawn": _("Request withdrawn"),
     "case.abandoned": _("Closed as abandoned"),
+    # Exports (auditors and managers).
+    "case.dossier.exported": _("Case dossier exported (PDF)"),
+    "export.requested": _("Export of case histories requested"),
+    "export.completed": _("Export of case histories completed"),
+    "export.failed": _("Export of case histories failed"),
+    "export.downloaded": _("Export bundle downloaded"),
 }
 
 

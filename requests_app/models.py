@@ -603,3 +603,7 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+# Exports (bundles for auditors and managers) keep their model beside their code.
+from requests_app.exports.models import Export  # noqa: E402, F401
