@@ -34,4 +34,3 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
-

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
 from requests_app.exports import attachments
-from requests_app.exports.masking import mask_email, mask_phone, mask_contact_values
+from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import (
     AgentKind,
     Case,
@@ -127,9 +127,7 @@ def exported_cases(criteria: Criteria) -> QuerySet[Case]:
 def exported_events(criteria: Criteria, head_seq: int) -> QuerySet[audit.AuditEvent]:
     """Every event of the exported cases up to the chain head, in chain order."""
     case_ids = exported_cases(criteria).values("pk")
-    return audit.AuditEvent.objects.filter(case_id__in=case_ids, seq__lte=head_seq).order_by(
-        "seq"
-    )
+    return audit.AuditEvent.objects.filter(case_id__in=case_ids, seq__lte=head_seq).order_by("seq")
 
 
 @dataclass(frozen=True)
@@ -398,9 +396,7 @@ def _cases_for_rows(cases: QuerySet[Case], head_seq: int) -> QuerySet[Case]:
     return (
         cases.select_related("requester", "assignee")
         .prefetch_related(
-            Prefetch(
-                "items", queryset=RequestItem.objects.only("id", "case_id", "kind", "outcome")
-            )
+            Prefetch("items", queryset=RequestItem.objects.only("id", "case_id", "kind", "outcome"))
         )
         .annotate(
             event_total=Coalesce(Subquery(event_count), 0),
@@ -424,9 +420,7 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
         _iso(case.due_date),
         _iso(case.art39_date),
         _iso(case.reply_sent_on),
-        timezone.localtime(case.closed_at).isoformat(timespec="seconds")
-        if case.closed_at
-        else "",
+        timezone.localtime(case.closed_at).isoformat(timespec="seconds") if case.closed_at else "",
         (assignee.get_full_name() or assignee.get_username()) if assignee else "",
         person.name,
         person.name_kana,
@@ -513,9 +507,20 @@ def event_line(row: Iterable[Any], *, masked: bool) -> tuple[str, bool]:
     details are masked, the masked paths are listed under "masked": the hash then covers
     values the line no longer shows, and only the live trail can confirm it.
     """
-    seq, at, actor_id, username, case_id, action, from_state, to_state, reason, payload, prev, own = (
-        row
-    )
+    (
+        seq,
+        at,
+        actor_id,
+        username,
+        case_id,
+        action,
+        from_state,
+        to_state,
+        reason,
+        payload,
+        prev,
+        own,
+    ) = row
     record = audit.event_content(
         seq=seq,
         at=at,

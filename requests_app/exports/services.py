@@ -48,7 +48,11 @@ def export_request(*, actor: Any, criteria: Criteria, language: str) -> Export:
     """An auditor or a manager asks for the case histories of a period (監査用の出力)."""
     if not has_capability(actor, Capability.EXPORT_HISTORIES):
         raise NotPermitted()
-    if criteria.arrival_from and criteria.arrival_to and criteria.arrival_from > criteria.arrival_to:
+    if (
+        criteria.arrival_from
+        and criteria.arrival_to
+        and criteria.arrival_from > criteria.arrival_to
+    ):
         raise InvalidInput(_("The period must not end before it starts."))
     if criteria.as_of is None:
         criteria = Criteria(
@@ -316,4 +320,3 @@ def dossier_render(*, case: Case, actor: Any, language: str) -> bytes:
             payload={"sha256": hashlib.sha256(pdf).hexdigest(), "masked": masked},
         )
     return pdf
-

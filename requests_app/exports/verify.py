@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,7 @@ def _check_files(bundle: zipfile.ZipFile, manifest: dict[str, Any], result: Veri
                 while chunk := member.read(READ_CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             # A changed byte inside a compressed member usually breaks its CRC first.
             raise BundleProblem(f"{path}: the file is damaged ({exc})") from exc
         if digest.hexdigest() != entry["sha256"]:
@@ -266,9 +267,7 @@ def verify_against_trail(source: str | Path | IO[bytes], result: Verification) -
 def _compare_with_trail(hashes: dict[int, str]) -> None:
     if not hashes:
         return
-    stored = dict(
-        audit.AuditEvent.objects.filter(seq__in=list(hashes)).values_list("seq", "hash")
-    )
+    stored = dict(audit.AuditEvent.objects.filter(seq__in=list(hashes)).values_list("seq", "hash"))
     for seq in sorted(hashes):
         if stored.get(seq) != hashes[seq]:
             raise BundleProblem(f"event #{seq} is not the trail's event #{seq}")

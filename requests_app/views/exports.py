@@ -107,7 +107,7 @@ class ExportStatusView(CapabilityRequiredMixin, View):
 class ExportDownloadView(CapabilityRequiredMixin, View):
     capability = Capability.EXPORT_HISTORIES
 
-    def get(self, request: HttpRequest, export_id: int) -> HttpResponse:
+    def get(self, request: HttpRequest, export_id: int) -> FileResponse:
         export = _own_export(request, export_id)
         try:
             handle = services.export_open_download(export=export, actor=request.user)
@@ -132,4 +132,3 @@ class CaseDossierView(CapabilityRequiredMixin, View):
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="dossier-{case.reference}.pdf"'
         return response
-

@@ -46,7 +46,9 @@ class Command(BaseCommand):
                 f"  {len(result.masked_seqs)} events show masked contact details; their hashes "
                 "can be confirmed only against the trail (--against-trail)."
             )
-        self.stdout.write(f"  Audit chain head at export: #{chain['head_seq']} {chain['head_hash']}")
+        self.stdout.write(
+            f"  Audit chain head at export: #{chain['head_seq']} {chain['head_hash']}"
+        )
         self.stdout.write(f"  Manifest SHA-256: {result.manifest_sha256}")
         if options["against_trail"]:
             self.stdout.write(
