@@ -34,7 +34,9 @@ def eager_celery() -> Iterator[None]:
 
 def build(actor: Any, criteria: Criteria | None = None, language: str = "en") -> Export:
     """Ask for an export as `actor` and build it at once, as the task would."""
-    export = services.export_request(actor=actor, criteria=criteria or Criteria(), language=language)
+    export = services.export_request(
+        actor=actor, criteria=criteria or Criteria(), language=language
+    )
     built = services.export_build(export_id=export.pk)
     assert built is not None and built.status == "done", built and built.error
     return built

@@ -52,9 +52,9 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
 
     lines = events(files["events.jsonl"])
     in_trail = list(
-        AuditEvent.objects.filter(case__in=[closed, working]).order_by("seq").values_list(
-            "seq", "hash"
-        )
+        AuditEvent.objects.filter(case__in=[closed, working])
+        .order_by("seq")
+        .values_list("seq", "hash")
     )
     assert [(line["seq"], line["hash"]) for line in lines] == in_trail
     assert {int(row[25]) for row in table[1:]} == {
@@ -233,9 +233,7 @@ def test_an_attachment_path_that_climbs_out_fails_the_export(staff: Any, manager
     try:
         from requests_app.exports import services as export_services
 
-        export = export_services.export_request(
-            actor=manager, criteria=Criteria(), language="en"
-        )
+        export = export_services.export_request(actor=manager, criteria=Criteria(), language="en")
         result = export_services.export_build(export_id=export.pk)
     finally:
         attachments.unregister("unsafe")

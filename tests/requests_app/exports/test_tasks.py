@@ -60,9 +60,7 @@ def test_running_the_task_twice_builds_one_bundle(staff: Any, manager: Any) -> N
     assert len(default_storage.listdir(f"exports/{export.pk}")[1]) == 1
 
 
-def test_a_running_export_is_left_to_its_worker_until_it_is_stale(
-    staff: Any, manager: Any
-) -> None:
+def test_a_running_export_is_left_to_its_worker_until_it_is_stale(staff: Any, manager: Any) -> None:
     make_case(actor=staff)
     export = request_export(manager)
     Export.objects.filter(pk=export.pk).update(
@@ -83,9 +81,7 @@ def test_an_unknown_export_id_is_ignored(manager: Any) -> None:
     assert services.export_build(export_id=999_999) is None
 
 
-def test_the_sweep_queues_lost_exports_again(
-    staff: Any, manager: Any, eager_celery: None
-) -> None:
+def test_the_sweep_queues_lost_exports_again(staff: Any, manager: Any, eager_celery: None) -> None:
     make_case(actor=staff)
     lost = request_export(manager)
     fresh = request_export(manager)
@@ -173,9 +169,7 @@ class ProgressWatcher:
     connection.vendor != "postgresql",
     reason="the snapshot transaction and its second connection are PostgreSQL's",
 )
-def test_progress_is_visible_to_others_while_the_snapshot_is_read(
-    staff: Any, manager: Any
-) -> None:
+def test_progress_is_visible_to_others_while_the_snapshot_is_read(staff: Any, manager: Any) -> None:
     for _ in range(3):
         make_case(actor=staff)
     export = request_export(manager)

@@ -226,9 +226,11 @@ def test_dossier_pdf_has_the_story_and_masks_for_auditors(
 
 def test_dossier_in_japanese_uses_the_ipaex_fonts(staff: Any, manager: Any) -> None:
     case = make_case(actor=staff, state="in_progress")
-    content = client_for(manager, "ja").get(
-        reverse("requests_app:case_dossier", args=[case.reference])
-    ).content
+    content = (
+        client_for(manager, "ja")
+        .get(reverse("requests_app:case_dossier", args=[case.reference]))
+        .content
+    )
     reader = PdfReader(io.BytesIO(content))
     text = pdf_text(content)
     assert "案件記録" in text and case.reference in text
