@@ -159,6 +159,9 @@ def main() -> None:
     setup()
     staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
     bench_pages(staff)
+    from tests import bench_exports
+
+    bench_exports.run(staff)
 
 
 if __name__ == "__main__":

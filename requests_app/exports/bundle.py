@@ -24,7 +24,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -156,30 +158,27 @@ class HashingSink:
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._digest = hashlib.sha256()
-        self._pending: list[str] = []
+        self._pending: list[bytes] = []
         self._pending_size = 0
         self.size = 0
 
     def write(self, text: str) -> None:
-        self._pending.append(text)
-        self._pending_size += len(text)
+        self.write_bytes(text.encode())
+
+    def write_bytes(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_size += len(data)
         if self._pending_size >= FLUSH_BYTES:
             self.flush()
 
-    def write_bytes(self, data: bytes) -> None:
-        self.flush()
-        self._put(data)
-
     def flush(self) -> None:
         if self._pending:
-            self._put("".join(self._pending).encode())
+            data = b"".join(self._pending)
             self._pending.clear()
             self._pending_size = 0
-
-    def _put(self, data: bytes) -> None:
-        self._digest.update(data)
-        self._stream.write(data)
-        self.size += len(data)
+            self._digest.update(data)
+            self._stream.write(data)
+            self.size += len(data)
 
     def close(self) -> str:
         self.flush()
@@ -544,6 +543,121 @@ def event_line(row: Iterable[Any], *, masked: bool) -> tuple[str, bool]:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", hidden
 
 
+def _event_line_sql() -> str:
+    """A PostgreSQL expression that renders an event as its events.jsonl line.
+
+    The same fields in the same order as `event_line`, with "at" formatted exactly as
+    audit.event_content does (UTC, microseconds): the database builds the text and Python only
+    writes it, which keeps a million events close to the speed of COPY.
+    """
+    table = f'"{audit.AuditEvent._meta.db_table}"'
+
+    def column(name: str) -> str:
+        return f'{table}."{name}"'
+
+    def number(name: str) -> str:
+        return f"coalesce({column(name)}::text, 'null')"
+
+    def text(name: str) -> str:
+        return f"to_json({column(name)})::text"
+
+    # An ISO date and time never needs escaping in JSON.
+    at = (
+        f"""'"' || to_char({column("at")} AT TIME ZONE 'UTC', """
+        """'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') || '"'"""
+    )
+    rendered = {
+        "seq": number("seq"),
+        "at": at,
+        "actor_id": number("actor_id"),
+        "actor_username": text("actor_username"),
+        "case_id": number("case_id"),
+        "action": text("action"),
+        "from_state": text("from_state"),
+        "to_state": text("to_state"),
+        "reason": text("reason"),
+        "payload": f"{column('payload')}::text",
+        "prev_hash": text("prev_hash"),
+        "hash": text("hash"),
+    }
+    assert tuple(rendered) == EVENT_COLUMNS
+    pieces = [
+        f"""'{"{" if index == 0 else ","}"{name}":' || {expression}"""
+        for index, (name, expression) in enumerate(rendered.items())
+    ]
+    return " || ".join(pieces) + " || '}'"
+
+
+def _mask_line(line: str) -> tuple[str, bool]:
+    record = json.loads(line)
+    record["payload"], paths = mask_contact_values(record["payload"])
+    if not paths:
+        return line, False
+    record["masked"] = [f"payload.{path}" for path in paths]
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")), True
+
+
+# COPY's CSV format with a delimiter and a quote that JSON text never contains (control
+# characters are always escaped in JSON): every row comes out exactly as rendered.
+_COPY_OPTIONS = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
+
+
+_SEQ_PREFIX = b'{"seq":'
+
+
+def _seq_of(line: bytes) -> int:
+    return int(line[len(_SEQ_PREFIX) : line.index(b",")])
+
+
+def _write_events_copy(
+    sink: HashingSink,
+    events: QuerySet[audit.AuditEvent],
+    *,
+    masked: bool,
+    progress: Callable[[int], None],
+) -> tuple[int, list[int], int | None, int | None]:
+    """PostgreSQL renders each line and streams them with COPY … TO STDOUT (inside the
+    export's snapshot transaction); Python only hashes and writes them, in batches."""
+    rows = events.annotate(line=RawSQL(_event_line_sql(), ())).values_list("line")
+    sql, params = rows.query.sql_with_params()
+    count = 0
+    masked_seqs: list[int] = []
+    batch: list[bytes] = []
+    first: bytes | None = None
+    last: bytes | None = None
+    with connection.cursor() as cursor:
+        statement = f"COPY ({sql}) TO STDOUT WITH ({_COPY_OPTIONS})"
+        with cursor.cursor.copy(statement, params) as copy:
+            for block in copy:
+                line = bytes(block)
+                # Only lines that mention a contact detail are parsed to be masked.
+                if masked and (b"phone" in line or b"mail" in line):
+                    text, hidden = _mask_line(line.decode())
+                    if hidden:
+                        line = (text + "\n").encode()
+                        masked_seqs.append(_seq_of(line))
+                batch.append(line)
+                if len(batch) == CHUNK_ROWS:
+                    first = first or batch[0]
+                    last = batch[-1]
+                    count += len(batch)
+                    sink.write_bytes(b"".join(batch))
+                    batch.clear()
+                    progress(count)
+    if batch:
+        first = first or batch[0]
+        last = batch[-1]
+        count += len(batch)
+        sink.write_bytes(b"".join(batch))
+    progress(count)
+    return (
+        count,
+        masked_seqs,
+        _seq_of(first) if first else None,
+        _seq_of(last) if last else None,
+    )
+
+
 def write_events(
     sink: HashingSink,
     events: QuerySet[audit.AuditEvent],
@@ -552,18 +666,20 @@ def write_events(
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[int, list[int], int | None, int | None]:
     """Write every event; return how many, the masked ones' seqs, and the first/last seq."""
+    if connection.vendor == "postgresql":
+        return _write_events_copy(sink, events, masked=masked, progress=progress)
     count = 0
     masked_seqs: list[int] = []
     first = last = None
-    rows = events.values_list(*EVENT_COLUMNS).iterator(chunk_size=CHUNK_ROWS)
-    for row in rows:
+    for row in events.values_list(*EVENT_COLUMNS).iterator(chunk_size=CHUNK_ROWS):
         line, hidden = event_line(row, masked=masked)
         sink.write(line)
+        seq = row[0]
         if hidden:
-            masked_seqs.append(row[0])
+            masked_seqs.append(seq)
         if first is None:
-            first = row[0]
-        last = row[0]
+            first = seq
+        last = seq
         count += 1
         if count % CHUNK_ROWS == 0:
             progress(count)

@@ -11,13 +11,21 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from requests_app import selectors, services
-from requests_app.audit import AuditEvent, chain_hash, current_head
+from requests_app.audit import AuditEvent, chain_hash, current_head, record
 from requests_app.exports import attachments
 from requests_app.exports.attachments import AttachmentRecord
-from requests_app.exports.bundle import CONTENT_FIELDS, Criteria
+from requests_app.exports.bundle import (
+    CONTENT_FIELDS,
+    EVENT_COLUMNS,
+    Criteria,
+    HashingSink,
+    event_line,
+    write_events,
+)
 from requests_app.exports.verify import verify_bundle
 from requests_app.models import Case
 from tests.factories import RequesterDataFactory, make_case
@@ -245,3 +253,32 @@ def test_an_attachment_path_that_climbs_out_fails_the_export(staff: Any, manager
 def test_a_provider_name_is_registered_once(letters: FakeLetters) -> None:
     with pytest.raises(ValueError, match="registered already"):
         attachments.register(FakeLetters())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL renders the lines itself there"
+)
+def test_the_database_renders_each_line_as_python_would(staff: Any, manager: Any) -> None:
+    case = make_case(actor=staff, manager=manager, state="closed")
+    services_withdrawn = make_case(actor=staff)
+    from requests_app import services as case_services
+
+    case_services.case_withdraw(
+        case=services_withdrawn,
+        actor=staff,
+        reason='ご本人から「取下げ」の連絡。\n引用符 " とバックスラッシュ \\ を含む',
+    )
+    with transaction.atomic():
+        record(action="case.note.added", case=case, payload={"ratio": 0.25, "nested": {"a": [1]}})
+    events = AuditEvent.objects.order_by("seq")
+    out = io.BytesIO()
+    sink = HashingSink(out)
+    write_events(sink, events, masked=False)
+    sink.flush()
+    from_database = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    from_python = [
+        json.loads(event_line(row, masked=False)[0]) for row in events.values_list(*EVENT_COLUMNS)
+    ]
+    assert from_database == from_python
+    assert list(from_database[0]) == list(EVENT_COLUMNS)
+    assert from_database[-1]["actor_id"] is None
