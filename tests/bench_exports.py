@@ -106,7 +106,7 @@ def _median_seconds(action: Any) -> float:
 def _child(mode: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as var_dir:
         env = {**os.environ, "VAR_DIR": var_dir, "PYTHONPATH": str(ROOT)}
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             [sys.executable, "-c", _CHILD, mode],
             cwd=ROOT,
             env=env,
