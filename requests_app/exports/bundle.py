@@ -619,8 +619,8 @@ def _write_events_copy(
     """PostgreSQL renders each line and streams them with COPY … TO STDOUT (inside the
     export's snapshot transaction); Python only hashes and writes them, in batches."""
     # The expression is built from constant column names only; no input reaches it.
-    line = RawSQL(_event_line_sql(), ())  # noqa: S611
-    rows = events.annotate(line=line).values_list("line")
+    rendered = RawSQL(_event_line_sql(), ())  # noqa: S611
+    rows = events.annotate(line=rendered).values_list("line")
     sql, params = rows.query.sql_with_params()
     count = 0
     masked_seqs: list[int] = []
