@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -78,5 +79,5 @@ class Export(models.Model):
 
     @property
     def download_name(self) -> str:
-        stamp = self.requested_at.strftime("%Y%m%d-%H%M") if self.requested_at else ""
+        stamp = timezone.localtime(self.requested_at).strftime("%Y%m%d-%H%M")
         return f"case-histories-{stamp}-{self.pk}.zip"
