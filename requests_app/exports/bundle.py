@@ -8,9 +8,11 @@
     manifest.json  the SHA-256 and size of every file above, the filters, who exported it
                    and when, and the audit chain's head at the moment of export
 
-Everything is streamed: cases and events come from the database in chunks (server-side
-cursors on PostgreSQL), each row is written into the ZIP member as it arrives and hashed on
-the way, and the ZIP goes into a file, so memory stays flat however many cases there are.
+Everything is streamed: cases come through the ORM's chunked iterator (a server-side cursor
+on PostgreSQL), events through PostgreSQL's COPY … TO STDOUT with the database rendering each
+line (the ORM's iterator elsewhere); each row is written into its ZIP member as it arrives and
+hashed on the way, and the ZIP goes into a file, so memory stays flat however many cases
+there are.
 """
 
 from __future__ import annotations
