@@ -22,6 +22,8 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks()
+# Exports keep their tasks beside their code (requests_app/exports/tasks.py).
+app.autodiscover_tasks(["requests_app.exports"])
 
 # The periodic work, in office time (Asia/Tokyo). One entry per job: adding a job is adding
 # a line. Beat only queues; each task decides for itself whether today is a working day.
@@ -45,6 +47,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "verify-audit": {
         "task": "requests_app.tasks.verify_audit",
         "schedule": crontab(minute=30, hour=2),
+    },
+    # Repair: exports whose message or worker was lost are queued again.
+    "export-sweep": {
+        "task": "requests_app.exports.sweep_exports",
+        "schedule": crontab(minute="*/5"),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

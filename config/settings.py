@@ -302,3 +302,7 @@ if urlsplit(APPI_BASE_URL).scheme not in {"http", "https"}:
 if REDIS_URL:
     # A staff action that queues a task must not hang on an unreachable broker.
     CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 2
+# --- Exports (issue 6): bundles of case histories and one-case dossiers -----------------------
+# Bundles are written to MEDIA_ROOT/exports/ (never served directly: the download view checks
+# who asks). WeasyPrint reports every rendering step at INFO; only its problems matter here.
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]

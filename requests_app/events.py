@@ -37,6 +37,12 @@ ACTION_LABELS = {
     "case.abandonment.flagged": _("Marked for abandonment (waited too long on the requester)"),
     "reference.saved": _("Reference data saved"),
     "reference.deleted": _("Reference data deleted"),
+    # Exports (auditors and managers).
+    "case.dossier.exported": _("Case dossier exported (PDF)"),
+    "export.requested": _("Export of case histories requested"),
+    "export.completed": _("Export of case histories completed"),
+    "export.failed": _("Export of case histories failed"),
+    "export.downloaded": _("Export bundle downloaded"),
 }
 
 

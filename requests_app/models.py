@@ -847,3 +847,7 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language}"
+
+
+# Exports (bundles for auditors and managers) keep their model beside their code.
+from requests_app.exports.models import Export  # noqa: E402, F401

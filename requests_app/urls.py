@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from requests_app.views import cases
+from requests_app.views import cases, exports
 
 app_name = "requests_app"
 
@@ -29,5 +29,23 @@ urlpatterns = [
         "cases/<str:reference>/items/<int:item_id>/outcome/",
         cases.ItemOutcomeView.as_view(),
         name="item_outcome",
+    ),
+    # Exports (auditors and managers): bundles of case histories and one-case dossiers.
+    path("exports/", exports.ExportListView.as_view(), name="export_list"),
+    path("exports/<int:export_id>/", exports.ExportDetailView.as_view(), name="export_detail"),
+    path(
+        "exports/<int:export_id>/status/",
+        exports.ExportStatusView.as_view(),
+        name="export_status",
+    ),
+    path(
+        "exports/<int:export_id>/download/",
+        exports.ExportDownloadView.as_view(),
+        name="export_download",
+    ),
+    path(
+        "cases/<str:reference>/dossier.pdf",
+        exports.CaseDossierView.as_view(),
+        name="case_dossier",
     ),
 ]

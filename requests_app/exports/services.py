@@ -1,0 +1,322 @@
+"""Writes for exports: ask for a bundle, build it (the task), hand it out, make a dossier.
+
+Every export is itself an audit event: `export.requested` when someone asks (who, which
+filters), `export.completed` when the bundle exists (who, filters, how many cases and events,
+the manifest's SHA-256 and the chain head it was taken at). Downloads and dossiers are
+audited too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import IO, Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests_app import audit
+from requests_app.errors import InvalidInput, NotPermitted, ServiceError
+from requests_app.exports.bundle import Criteria, Exporter, write_bundle
+from requests_app.exports.masking import masks_contact_details
+from requests_app.exports.models import Export, ExportStatus
+from requests_app.models import Case
+from requests_app.permissions import Capability, has_capability
+
+logger = logging.getLogger(__name__)
+
+# A running export whose worker has not finished within this time is presumed lost (the
+# task's own hard time limit is shorter), and the sweep starts it again.
+STALE_AFTER = timedelta(minutes=35)
+# A queued export that no worker has claimed this long after it was asked for is queued again.
+UNCLAIMED_AFTER = timedelta(minutes=2)
+PROGRESS_EVERY_SECONDS = 0.3
+
+
+def export_request(*, actor: Any, criteria: Criteria, language: str) -> Export:
+    """An auditor or a manager asks for the case histories of a period (監査用の出力)."""
+    if not has_capability(actor, Capability.EXPORT_HISTORIES):
+        raise NotPermitted()
+    if (
+        criteria.arrival_from
+        and criteria.arrival_to
+        and criteria.arrival_from > criteria.arrival_to
+    ):
+        raise InvalidInput(_("The period must not end before it starts."))
+    if criteria.as_of is None:
+        criteria = Criteria(
+            filters=criteria.filters,
+            arrival_from=criteria.arrival_from,
+            arrival_to=criteria.arrival_to,
+            as_of=timezone.localdate(),
+        )
+    with transaction.atomic():
+        export = Export.objects.create(
+            requested_by=actor,
+            filters=criteria.to_json(),
+            masked=masks_contact_details(actor),
+            language=language,
+        )
+        audit.record(
+            action="export.requested",
+            actor=actor,
+            payload={"export_id": export.pk, "filters": export.filters, "masked": export.masked},
+        )
+        transaction.on_commit(lambda: enqueue_build(export.pk))
+    return export
+
+
+def enqueue_build(export_id: int) -> None:
+    """Queue the build; if the broker is down, the sweep queues it later."""
+    from requests_app.exports.tasks import build_export
+
+    try:
+        build_export.delay(export_id)
+    except Exception:
+        logger.exception("Could not queue export %s; the sweep will retry", export_id)
+
+
+def _claim(export_id: int) -> bool:
+    """Take the export for this worker: queued → running, or a running one presumed lost.
+
+    A row count of 1 means this worker won; a second delivery of the same message, or a
+    second worker, finds nothing to claim and stops.
+    """
+    now = timezone.now()
+    claimed = Export.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, progress_done=0
+    )
+    if not claimed:
+        claimed = Export.objects.filter(
+            pk=export_id, status=ExportStatus.RUNNING, started_at__lt=now - STALE_AFTER
+        ).update(started_at=now, attempts=F("attempts") + 1, progress_done=0)
+    return claimed == 1
+
+
+def export_build(*, export_id: int) -> Export | None:
+    """Build the bundle of one export (the Celery task calls this). Safe to run twice."""
+    if not _claim(export_id):
+        return Export.objects.filter(pk=export_id).first()
+    export = Export.objects.select_related("requested_by").get(pk=export_id)
+    user = export.requested_by
+    exporter = Exporter(
+        user_id=user.pk, username=user.get_username(), name=user.get_full_name() or ""
+    )
+    name = f"exports/{export.pk}/{uuid.uuid4().hex}.zip"
+    try:
+        with read_snapshot() as separate_connection:
+            reporter = ProgressReporter(export.pk, separate=separate_connection)
+            try:
+                with _stored(name) as target:
+                    result = write_bundle(
+                        target,
+                        criteria=Criteria.from_json(export.filters),
+                        exporter=exporter,
+                        export_id=export.pk,
+                        masked=export.masked,
+                        language=export.language,
+                        progress=reporter,
+                    )
+            finally:
+                reporter.close()
+    except Exception as exc:
+        logger.exception("Export %s failed", export.pk)
+        _fail(export, exc)
+        return Export.objects.get(pk=export.pk)
+    with transaction.atomic():
+        locked = Export.objects.select_for_update().get(pk=export.pk)
+        if locked.status != ExportStatus.RUNNING:
+            # Another run finished first; its bundle is the one on record.
+            default_storage.delete(name)
+            return locked
+        locked.status = ExportStatus.DONE
+        locked.file.name = name
+        locked.size = default_storage.size(name)
+        locked.manifest_sha256 = result.manifest_sha256
+        locked.chain_seq = result.head_seq
+        locked.chain_hash = result.head_hash
+        locked.case_count = result.case_count
+        locked.event_count = result.event_count
+        locked.progress_total = result.case_count + result.event_count
+        locked.progress_done = locked.progress_total
+        locked.finished_at = timezone.now()
+        locked.error = ""
+        locked.save()
+        audit.record(
+            action="export.completed",
+            actor=user,
+            payload={
+                "export_id": locked.pk,
+                "filters": locked.filters,
+                "masked": locked.masked,
+                "cases": result.case_count,
+                "events": result.event_count,
+                "attachments": result.attachment_count,
+                "manifest_sha256": result.manifest_sha256,
+                "chain_head_seq": result.head_seq,
+                "chain_head_hash": result.head_hash,
+            },
+        )
+    return locked
+
+
+def _fail(export: Export, error: Exception) -> None:
+    with transaction.atomic():
+        updated = Export.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
+            status=ExportStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        if updated:
+            audit.record(
+                action="export.failed",
+                actor=export.requested_by,
+                payload={"export_id": export.pk, "error": type(error).__name__},
+            )
+
+
+@contextmanager
+def _stored(name: str) -> Iterator[IO[bytes]]:
+    """A file to write the bundle into that ends up in file storage under `name`.
+
+    On the file system the ZIP is written in place (beside its final name, then renamed);
+    elsewhere it goes through a temporary file that the storage copies in chunks.
+    """
+    try:
+        final = default_storage.path(name)
+    except NotImplementedError:
+        final = ""
+    if final:
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        partial = f"{final}.partial"
+        try:
+            with open(partial, "wb") as target:
+                yield target
+            os.replace(partial, final)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        return
+    with tempfile.TemporaryFile() as target:
+        yield target
+        target.seek(0)
+        default_storage.save(name, File(target))
+
+
+@contextmanager
+def read_snapshot() -> Iterator[bool]:
+    """One consistent view of the database for the whole bundle (PostgreSQL).
+
+    The cases, their events and the chain head are read in one REPEATABLE READ, READ ONLY
+    transaction, so cases.csv and events.jsonl describe the same moment, and the iterators
+    stream through real server-side cursors. Progress must then go through a second
+    connection (yields True). Inside an existing transaction (tests), or on SQLite, the
+    reads run as they are: events are bounded by the chain head read first, which keeps
+    events.jsonl consistent there too.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield False
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield True
+
+
+class ProgressReporter:
+    """Writes an export's progress to its row, at most a few times a second."""
+
+    def __init__(self, export_id: int, *, separate: bool) -> None:
+        self.export_id = export_id
+        self._connection = connections.create_connection(DEFAULT_DB_ALIAS) if separate else None
+        self._last = 0.0
+        table = connection.ops.quote_name(Export._meta.db_table)
+        self._sql = (
+            f"UPDATE {table} SET progress_done = %s, progress_total = %s "  # noqa: S608
+            "WHERE id = %s AND status = %s"
+        )
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last < PROGRESS_EVERY_SECONDS and done < total:
+            return
+        self._last = now
+        target = self._connection or connection
+        with target.cursor() as cursor:
+            cursor.execute(self._sql, [done, total, self.export_id, ExportStatus.RUNNING])
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+def export_sweep() -> int:
+    """Queue again every export that no worker has (a lost message, a lost worker)."""
+    now = timezone.now()
+    waiting = list(
+        Export.objects.filter(
+            status=ExportStatus.QUEUED, requested_at__lt=now - UNCLAIMED_AFTER
+        ).values_list("pk", flat=True)
+    ) + list(
+        Export.objects.filter(
+            status=ExportStatus.RUNNING, started_at__lt=now - STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for export_id in waiting:
+        enqueue_build(export_id)
+    return len(waiting)
+
+
+def user_exports(user: Any, *, limit: int = 20) -> list[Export]:
+    """The exports a user asked for, newest first (selectors.py-style read)."""
+    return list(Export.objects.filter(requested_by=user)[:limit])
+
+
+def export_for(user: Any, export_id: int) -> Export | None:
+    """One of the user's own exports; anyone else's is as good as missing (None)."""
+    if not has_capability(user, Capability.EXPORT_HISTORIES):
+        raise NotPermitted()
+    return Export.objects.filter(pk=export_id, requested_by=user).first()
+
+
+def export_open_download(*, export: Export, actor: Any) -> IO[bytes]:
+    """Hand out the bundle to the person who asked for it; the download is audited."""
+    if not has_capability(actor, Capability.EXPORT_HISTORIES) or export.requested_by_id != actor.pk:
+        raise NotPermitted()
+    if export.status != ExportStatus.DONE or not export.file:
+        raise ServiceError(_("This export is not ready yet."))
+    handle = default_storage.open(export.file.name, "rb")
+    with transaction.atomic():
+        audit.record(
+            action="export.downloaded",
+            actor=actor,
+            payload={"export_id": export.pk, "manifest_sha256": export.manifest_sha256},
+        )
+    return handle
+
+
+def dossier_render(*, case: Case, actor: Any, language: str) -> bytes:
+    """The one-case dossier as a PDF; who made it, and its SHA-256, go into the trail."""
+    from requests_app.exports.dossier import render_dossier
+
+    if not has_capability(actor, Capability.EXPORT_HISTORIES):
+        raise NotPermitted()
+    masked = masks_contact_details(actor)
+    pdf = render_dossier(case=case, masked=masked, language=language, made_by=actor)
+    with transaction.atomic():
+        audit.record(
+            action="case.dossier.exported",
+            actor=actor,
+            case=case,
+            payload={"sha256": hashlib.sha256(pdf).hexdigest(), "masked": masked},
+        )
+    return pdf
