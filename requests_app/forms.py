@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -221,6 +222,14 @@ class ListFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     due = forms.ChoiceField(label=_("Due"), required=False)
+    # The finer filters the dashboard's numbers link to; shown under "More filters".
+    arrival_from = forms.DateField(label=_("Arrived from"), required=False, widget=DateInput())
+    arrival_to = forms.DateField(label=_("Arrived until"), required=False, widget=DateInput())
+    replied_from = forms.DateField(label=_("Replied from"), required=False, widget=DateInput())
+    replied_to = forms.DateField(label=_("Replied until"), required=False, widget=DateInput())
+    timeliness = forms.ChoiceField(label=_("Reply"), required=False)
+
+    MORE_FILTERS = ("arrival_from", "arrival_to", "replied_from", "replied_to", "timeliness")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -228,14 +237,31 @@ class ListFilterForm(forms.Form):
 
         # Labels are made plain strings once here: the list page renders them on every visit.
         choices: dict[str, list[tuple[str, Any]]] = {
-            "state": [("", _("All states")), ("open", _("Open cases")), *CaseState.choices],
+            "state": [
+                ("", _("All states")),
+                ("open", _("Open cases")),
+                ("waiting", _("Waiting on the requester")),
+                *CaseState.choices,
+            ],
             "kind": [("", _("All kinds")), *RequestKind.choices],
             "assignee": [
                 ("", _("Anyone")),
                 ("none", _("Nobody")),
                 *[(str(user.pk), _display_name(user)) for user in workers()],
             ],
-            "due": [("", _("Any time")), ("week", _("Due this week")), ("overdue", _("Overdue"))],
+            "due": [
+                ("", _("Any time")),
+                ("week", _("Due this week")),
+                ("soon", _("Due soon (reminders started)")),
+                ("overdue", _("Overdue")),
+            ],
+            "timeliness": [
+                ("", _("Any")),
+                ("on_time", _("Replied by the due date")),
+                ("late", _("Replied after the due date")),
+                ("art39_on_time", _("Replied within two weeks (Art. 39)")),
+                ("art39_late", _("Replied after two weeks (Art. 39)")),
+            ],
         }
         for name, options in choices.items():
             self.fields[name].choices = [  # type: ignore[attr-defined]
@@ -244,6 +270,21 @@ class ListFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return text.clean_text(self.cleaned_data["q"])
+
+    def main_filters(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("state", "kind", "assignee", "due")]
+
+    def more_filters(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MORE_FILTERS if name in self.fields]
+
+    def more_filters_used(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.MORE_FILTERS)
+
+    def filters(self) -> Any:
+        """The cleaned filters (call after is_valid())."""
+        from requests_app.selectors import CaseFilters
+
+        return CaseFilters.from_cleaned(self.cleaned_data)
 
 
 def workers() -> Any:
@@ -407,4 +448,66 @@ class ExtensionForm(forms.Form):
             )
         elif not has_date and not has_days and not self.has_error("new_due_date"):
             self.add_error("new_due_date", _("Give a new due date or a number of business days."))
+        return data
+
+
+class MonthInput(forms.TextInput):
+    input_type = "month"
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's filters: a period of whole months, a kind and an assignee."""
+
+    MAX_MONTHS = 36
+
+    first_month = forms.CharField(label=_("From (month)"), required=False, widget=MonthInput())
+    last_month = forms.CharField(label=_("To (month)"), required=False, widget=MonthInput())
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            ("", str(_("All kinds"))),
+            *[(value, str(label)) for value, label in RequestKind.choices],
+        ]
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", str(_("Anyone"))),
+            ("none", str(_("Nobody"))),
+            *[(str(user.pk), _display_name(user)) for user in workers()],
+        ]
+
+    def _month(self, name: str) -> date | None:
+        raw = unicodedata.normalize("NFKC", self.cleaned_data.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            year, month = (int(part) for part in raw.split("-"))
+            return date(year, month, 1)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("Enter a month as year and month, for example 2026-04.")
+            ) from exc
+
+    def clean_first_month(self) -> date | None:
+        return self._month("first_month")
+
+    def clean_last_month(self) -> date | None:
+        value = self._month("last_month")
+        if value and value > self.today.replace(day=1):
+            raise forms.ValidationError(_("The period cannot end after this month."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first_month"), data.get("last_month")
+        if first and last:
+            if first > last:
+                self.add_error("last_month", _("The period must not end before it starts."))
+            elif (last.year - first.year) * 12 + last.month - first.month >= self.MAX_MONTHS:
+                self.add_error(
+                    "first_month",
+                    _("Choose at most %(months)s months.") % {"months": self.MAX_MONTHS},
+                )
         return data

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import jaconv
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from requests_app import deadlines
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.models import (
+    ART39_DAYS,
     OPEN_STATES,
+    WAITING_ON_REQUESTER_STATES,
     Case,
     CaseState,
     RequestItem,
@@ -31,11 +33,58 @@ from requests_app.workflow import blockers_for
 
 @dataclass(frozen=True)
 class CaseFilters:
-    state: str = ""  # a CaseState value, "open" or "" for all
+    """Which cases: the case list's filters. The dashboard's numbers are counts of exactly
+    these filters (`case_filter_q`), so a number and the list it links to always agree."""
+
+    state: str = ""  # a CaseState value, "open", "waiting" (on the requester) or ""
     kind: str = ""
     assignee: str = ""  # a user id, "none", or ""
-    due: str = ""  # "overdue", "week" or ""
+    due: str = ""  # "overdue", "week", "soon" or ""
     q: str = ""
+    arrival_from: date | None = None
+    arrival_to: date | None = None
+    replied_from: date | None = None
+    replied_to: date | None = None
+    timeliness: str = ""  # of the reply: TIMELINESS keys, or ""
+
+    def as_params(self) -> dict[str, str]:
+        """The filters as URL query parameters (only those that are set)."""
+        params = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if value:
+                params[name] = value.isoformat() if isinstance(value, date) else str(value)
+        return params
+
+    @classmethod
+    def from_params(cls, params: Any) -> CaseFilters:
+        """Back from `as_params` (or stored JSON); unknown keys are ignored."""
+        values: dict[str, Any] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            raw = params.get(name) or ""
+            if spec.default is None:
+                values[name] = date.fromisoformat(raw) if raw else None
+            else:
+                values[name] = str(raw)
+        return cls(**values)
+
+    @classmethod
+    def from_cleaned(cls, data: Any) -> CaseFilters:
+        """From a filter form's cleaned data (missing fields keep their defaults)."""
+        return cls(
+            **{
+                name: data[name] if data.get(name) else _default(spec)
+                for name, spec in cls.__dataclass_fields__.items()
+            }
+        )
+
+
+def _default(spec: Any) -> Any:
+    return spec.default
+
+
+# How a reply compares with the case's due date (SLA) and with the Art. 39 date.
+TIMELINESS = ("on_time", "late", "art39_on_time", "art39_late")
 
 
 def normalise_search(text: str) -> str:
@@ -75,25 +124,72 @@ def case_list(
             Prefetch("items", queryset=RequestItem.objects.only("id", "case_id", "kind"))
         )
     )
+    return cases.filter(case_filter_q(filters, today=today, calendar=calendar)).order_by(
+        "-arrival_date", "-id"
+    )
+
+
+def case_filter_q(
+    filters: CaseFilters,
+    *,
+    today: date,
+    calendar: BusinessCalendar | None = None,
+) -> Q:
+    """The one place that says which cases a set of filters means (list, dashboard, export)."""
+    q = Q()
     if filters.state == "open":
-        cases = cases.filter(state__in=OPEN_STATES)
+        q &= Q(state__in=OPEN_STATES)
+    elif filters.state == "waiting":
+        q &= Q(state__in=WAITING_ON_REQUESTER_STATES)
     elif filters.state:
-        cases = cases.filter(state=filters.state)
+        q &= Q(state=filters.state)
     if filters.kind:
-        cases = cases.filter(
-            Exists(RequestItem.objects.filter(case=OuterRef("pk"), kind=filters.kind))
-        )
+        q &= Q(Exists(RequestItem.objects.filter(case=OuterRef("pk"), kind=filters.kind)))
     if filters.assignee == "none":
-        cases = cases.filter(assignee__isnull=True)
+        q &= Q(assignee__isnull=True)
     elif filters.assignee:
-        cases = cases.filter(assignee_id=int(filters.assignee))
+        q &= Q(assignee_id=int(filters.assignee))
     if filters.due == "overdue":
-        cases = cases.filter(deadlines.overdue_q(today))
+        q &= deadlines.overdue_q(today)
     elif filters.due == "week":
-        cases = cases.filter(deadlines.due_this_week_q(today, calendar or load_calendar()))
+        q &= deadlines.due_this_week_q(today, calendar or load_calendar())
+    elif filters.due == "soon":
+        q &= due_soon_q(today)
     if filters.q:
-        cases = cases.filter(_search(filters.q))
-    return cases.order_by("-arrival_date", "-id")
+        q &= _search(filters.q)
+    if filters.arrival_from:
+        q &= Q(arrival_date__gte=filters.arrival_from)
+    if filters.arrival_to:
+        q &= Q(arrival_date__lte=filters.arrival_to)
+    if filters.replied_from:
+        q &= Q(reply_sent_on__gte=filters.replied_from)
+    if filters.replied_to:
+        q &= Q(reply_sent_on__lte=filters.replied_to)
+    if filters.timeliness:
+        q &= _timeliness_q(filters.timeliness)
+    return q
+
+
+def due_soon_q(today: date) -> Q:
+    """Open, the clock running, reminders have started (the policy's warning threshold) and
+    not yet overdue."""
+    return Q(
+        state__in=OPEN_STATES,
+        clock_paused=False,
+        warning_date__lte=today,
+        due_date__gte=today,
+    )
+
+
+def _timeliness_q(timeliness: str) -> Q:
+    replied = Q(reply_sent_on__isnull=False)
+    art39 = F("arrival_date") + timedelta(days=ART39_DAYS)
+    return replied & {
+        "on_time": Q(reply_sent_on__lte=F("due_date")),
+        "late": Q(reply_sent_on__gt=F("due_date")),
+        "art39_on_time": Q(reply_sent_on__lte=art39),
+        "art39_late": Q(reply_sent_on__gt=art39),
+    }.get(timeliness, Q(pk__in=[]))
 
 
 def _search(text: str) -> Q:

@@ -1,13 +1,14 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from requests_app.views import cases, exports
+from requests_app.views import cases, dashboard, exports
 
 app_name = "requests_app"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="requests_app:case_list"), name="home"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),
+    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("cases/new/", cases.CaseCreateView.as_view(), name="case_create"),
     path("cases/<str:reference>/", cases.CaseDetailView.as_view(), name="case_detail"),
     path("cases/<str:reference>/edit/", cases.CaseEditView.as_view(), name="case_edit"),

@@ -90,7 +90,8 @@ class Criteria:
 
     def to_json(self) -> dict[str, str]:
         return {
-            **asdict(self.filters),
+            **dict.fromkeys(selectors.CaseFilters.__dataclass_fields__, ""),
+            **self.filters.as_params(),
             "arrival_from": _iso(self.arrival_from),
             "arrival_to": _iso(self.arrival_to),
             "as_of": _iso(self.as_of),
@@ -98,9 +99,8 @@ class Criteria:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Criteria:
-        names = selectors.CaseFilters.__dataclass_fields__
         return cls(
-            filters=selectors.CaseFilters(**{k: str(data.get(k, "")) for k in names}),
+            filters=selectors.CaseFilters.from_params(data),
             arrival_from=_date(data.get("arrival_from")),
             arrival_to=_date(data.get("arrival_to")),
             as_of=_date(data.get("as_of")),

@@ -52,9 +52,8 @@ class ExportForm(ListFilterForm):
 
     def criteria(self) -> Criteria:
         data = self.cleaned_data
-        names = selectors.CaseFilters.__dataclass_fields__
         return Criteria(
-            filters=selectors.CaseFilters(**{name: data.get(name) or "" for name in names}),
+            filters=selectors.CaseFilters.from_cleaned(data),
             arrival_from=data.get("arrival_from"),
             arrival_to=data.get("arrival_to"),
             as_of=timezone.localdate(),

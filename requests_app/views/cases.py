@@ -49,7 +49,7 @@ class CaseListView(CapabilityRequiredMixin, View):
         form = ListFilterForm(request.GET or None)
         filters = selectors.CaseFilters()
         if form.is_bound and form.is_valid():
-            filters = selectors.CaseFilters(**form.cleaned_data)
+            filters = form.filters()
         calendar, today = load_calendar(), timezone.localdate()
         paginator = Paginator(
             selectors.case_list(filters, today=today, calendar=calendar), PAGE_SIZE

@@ -1,0 +1,440 @@
+"""The managers' SLA dashboard: figures, each a count of one set of case-list filters.
+
+Every number on the dashboard is `Count(filter=case_filter_q(f))` for some `CaseFilters` f,
+and links to the case list with exactly f, so the number and the list it opens cannot
+disagree. The page runs a fixed number of queries whatever the data: one aggregate for the
+open-case snapshot, one for the months, two for the reply durations, two short lists, one
+for the workload and one for the names of the staff.
+
+Percentiles use the nearest-rank method: the p-th percentile is the smallest number of
+business days within which at least p% of the replies went out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from requests_app.business_calendar import BusinessCalendar
+from requests_app.forms import workers
+from requests_app.models import (
+    OPEN_STATES,
+    Case,
+    CaseState,
+    RequestKind,
+)
+from requests_app.selectors import CaseFilters, case_filter_q, case_list
+
+# Ages of open cases in calendar days since arrival (the Art. 39 line is at 14 days).
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (8, 14), (15, 30), (31, 60), (61, None))
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    first_month: date  # the first day of the first month shown
+    last_month: date  # the first day of the last month shown (inclusive)
+    kind: str = ""
+    assignee: str = ""
+
+    @property
+    def period_end(self) -> date:
+        return month_end(self.last_month)
+
+    def cases(self, **changes: Any) -> CaseFilters:
+        """Case-list filters for these dashboard filters plus `changes`."""
+        return replace(CaseFilters(kind=self.kind, assignee=self.assignee), **changes)
+
+
+def month_end(first: date) -> date:
+    return add_months(first, 1) - timedelta(days=1)
+
+
+def add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def default_filters(today: date) -> DashboardFilters:
+    last = today.replace(day=1)
+    return DashboardFilters(first_month=add_months(last, -11), last_month=last)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number and the case-list filters it counts."""
+
+    value: int
+    filters: CaseFilters
+
+    @property
+    def url(self) -> str:
+        return reverse("requests_app:case_list") + "?" + urlencode(self.filters.as_params())
+
+
+@dataclass(frozen=True)
+class Labelled:
+    label: str
+    figure: Figure
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Business days from arrival to reply of a set of replies."""
+
+    count: int
+    median: int | None
+    p90: int | None
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    received: Figure
+    replied: Figure
+    on_time: Figure
+    late: Figure
+    art39_on_time: Figure
+    art39_late: Figure
+    durations: Durations
+
+    @property
+    def on_time_rate(self) -> float | None:
+        decided = self.on_time.value + self.late.value
+        return None if decided == 0 else 100 * self.on_time.value / decided
+
+    @property
+    def art39_rate(self) -> float | None:
+        decided = self.art39_on_time.value + self.art39_late.value
+        return None if decided == 0 else 100 * self.art39_on_time.value / decided
+
+
+@dataclass(frozen=True)
+class KindRow:
+    label: str
+    replied: Figure
+    durations: Durations
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    case: Case
+    days: int  # business days overdue, or calendar days waiting
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    name: str
+    open: Figure
+    due_soon: Figure
+    overdue: Figure
+
+
+@dataclass
+class Dashboard:
+    filters: DashboardFilters
+    today: date
+    by_state: list[Labelled] = field(default_factory=list)
+    by_kind: list[Labelled] = field(default_factory=list)
+    open_cases: Figure | None = None
+    due_this_week: Figure | None = None
+    due_soon: Figure | None = None
+    overdue: Figure | None = None
+    waiting: Figure | None = None
+    ages: list[Labelled] = field(default_factory=list)
+    months: list[MonthRow] = field(default_factory=list)
+    kinds: list[KindRow] = field(default_factory=list)
+    period_durations: Durations = Durations(0, None, None)
+    overdue_cases: list[ListedCase] = field(default_factory=list)
+    waiting_cases: list[ListedCase] = field(default_factory=list)
+    workload: list[WorkloadRow] = field(default_factory=list)
+
+
+def build(filters: DashboardFilters, *, today: date, calendar: BusinessCalendar) -> Dashboard:
+    board = Dashboard(filters=filters, today=today)
+    _snapshot(board, calendar)
+    _months(board, calendar)
+    _kinds(board, calendar)
+    _lists(board, calendar)
+    _workload(board, calendar)
+    return board
+
+
+def _count_all(
+    wanted: Sequence[CaseFilters],
+    *,
+    today: date,
+    calendar: BusinessCalendar,
+    common: CaseFilters,
+    base: Q,
+) -> list[Figure]:
+    """Count every set of filters in one query.
+
+    Every wanted set includes the dashboard's own kind and assignee (`common`); those go
+    into the WHERE clause once instead of into each count, which counts the same cases.
+    """
+    aggregates = {}
+    for index, f in enumerate(wanted):
+        assert (f.kind, f.assignee) == (common.kind, common.assignee)
+        rest = replace(f, kind="", assignee="")
+        aggregates[f"n{index}"] = Count(
+            "pk", filter=case_filter_q(rest, today=today, calendar=calendar)
+        )
+    rows = Case.objects.filter(base & case_filter_q(common, today=today, calendar=calendar))
+    counts = rows.aggregate(**aggregates)
+    return [Figure(int(counts[f"n{index}"]), f) for index, f in enumerate(wanted)]
+
+
+def _count_by_kind(
+    filters: CaseFilters, kinds: Sequence[RequestKind], *, today: date, calendar: BusinessCalendar
+) -> dict[str, list[tuple[date, date | None, int]]]:
+    """(arrival, reply, how many cases) per kind, for the cases `filters` means.
+
+    A case holds at most one item per kind, so counting items of a kind counts exactly the
+    cases that the list's kind filter finds.
+    """
+    rows = (
+        Case.objects.filter(
+            case_filter_q(replace(filters, kind=""), today=today, calendar=calendar),
+            items__kind__in=[kind.value for kind in kinds],
+        )
+        .values_list("items__kind", "arrival_date", "reply_sent_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    grouped: dict[str, list[tuple[date, date | None, int]]] = defaultdict(list)
+    for kind, arrival, reply, n in rows:
+        grouped[kind].append((arrival, reply, n))
+    return grouped
+
+
+def _snapshot(board: Dashboard, calendar: BusinessCalendar) -> None:
+    f, today = board.filters, board.today
+    open_states = [state for state in CaseState if state in OPEN_STATES]
+    kinds = [kind for kind in RequestKind if not f.kind or kind == f.kind]
+    wanted = [
+        f.cases(state="open"),
+        f.cases(due="week"),
+        f.cases(due="soon"),
+        f.cases(due="overdue"),
+        f.cases(state="waiting"),
+        *[f.cases(state=state.value) for state in open_states],
+        *[
+            f.cases(
+                state="open",
+                arrival_to=today - timedelta(days=low),
+                arrival_from=today - timedelta(days=high) if high is not None else None,
+            )
+            for low, high in AGE_BUCKETS
+        ],
+    ]
+    # Only open cases can match any of these: the aggregate reads just those rows.
+    figures = _count_all(
+        wanted, today=today, calendar=calendar, common=f.cases(), base=Q(state__in=OPEN_STATES)
+    )
+    board.open_cases, board.due_this_week, board.due_soon, board.overdue, board.waiting = figures[
+        :5
+    ]
+    rest = figures[5:]
+    board.by_state = [
+        Labelled(str(state.label), figure)
+        for state, figure in zip(open_states, rest[: len(open_states)], strict=True)
+    ]
+    board.ages = [
+        Labelled(_age_label(low, high), figure)
+        for (low, high), figure in zip(AGE_BUCKETS, rest[len(open_states) :], strict=True)
+    ]
+    open_by_kind = _count_by_kind(f.cases(state="open"), kinds, today=today, calendar=calendar)
+    board.by_kind = [
+        Labelled(
+            str(kind.label),
+            Figure(
+                sum(n for _a, _r, n in open_by_kind[kind.value]),
+                f.cases(state="open", kind=kind.value),
+            ),
+        )
+        for kind in kinds
+    ]
+
+
+def _age_label(low: int, high: int | None) -> str:
+    if high is None:
+        return _("%(low)s+ days") % {"low": low}
+    return _("%(low)s–%(high)s days") % {"low": low, "high": high}
+
+
+def _month_starts(f: DashboardFilters) -> list[date]:
+    months, month = [], f.first_month
+    while month <= f.last_month:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _months(board: Dashboard, calendar: BusinessCalendar) -> None:
+    f = board.filters
+    months = _month_starts(f)
+    wanted: list[CaseFilters] = []
+    for start in months:
+        end = month_end(start)
+        in_month = f.cases(replied_from=start, replied_to=end)
+        wanted += [
+            f.cases(arrival_from=start, arrival_to=end),
+            in_month,
+            replace(in_month, timeliness="on_time"),
+            replace(in_month, timeliness="late"),
+            replace(in_month, timeliness="art39_on_time"),
+            replace(in_month, timeliness="art39_late"),
+        ]
+    in_period = Q(arrival_date__range=(f.first_month, f.period_end)) | Q(
+        reply_sent_on__range=(f.first_month, f.period_end)
+    )
+    figures = _count_all(
+        wanted, today=board.today, calendar=calendar, common=f.cases(), base=in_period
+    )
+    # Business days to reply, from (arrival, reply) pairs: far fewer rows than replies.
+    pairs = (
+        Case.objects.filter(
+            case_filter_q(
+                f.cases(replied_from=f.first_month, replied_to=f.period_end),
+                today=board.today,
+                calendar=calendar,
+            )
+        )
+        .values_list("arrival_date", "reply_sent_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_month: dict[date, list[tuple[int, int]]] = defaultdict(list)
+    everything: list[tuple[int, int]] = []
+    for arrival, reply, n in pairs:
+        days = calendar.business_days_between(arrival, reply)
+        by_month[reply.replace(day=1)].append((days, n))
+        everything.append((days, n))
+    board.period_durations = durations(everything)
+    for index, start in enumerate(months):
+        received, replied, on_time, late, art39_on_time, art39_late = figures[
+            index * 6 : index * 6 + 6
+        ]
+        board.months.append(
+            MonthRow(
+                month=start,
+                received=received,
+                replied=replied,
+                on_time=on_time,
+                late=late,
+                art39_on_time=art39_on_time,
+                art39_late=art39_late,
+                durations=durations(by_month[start]),
+            )
+        )
+
+
+def _kinds(board: Dashboard, calendar: BusinessCalendar) -> None:
+    f = board.filters
+    kinds = [kind for kind in RequestKind if not f.kind or kind == f.kind]
+    replied = _count_by_kind(
+        f.cases(replied_from=f.first_month, replied_to=f.period_end),
+        kinds,
+        today=board.today,
+        calendar=calendar,
+    )
+    for kind in kinds:
+        rows = replied[kind.value]
+        board.kinds.append(
+            KindRow(
+                str(kind.label),
+                Figure(
+                    sum(n for _a, _r, n in rows),
+                    f.cases(kind=kind.value, replied_from=f.first_month, replied_to=f.period_end),
+                ),
+                durations(
+                    (calendar.business_days_between(arrival, reply), n)
+                    for arrival, reply, n in rows
+                    if reply is not None
+                ),
+            )
+        )
+
+
+def _lists(board: Dashboard, calendar: BusinessCalendar) -> None:
+    assert board.overdue is not None and board.waiting is not None
+    today = board.today
+    overdue = case_list(board.overdue.filters, today=today, calendar=calendar).order_by(
+        "due_date", "id"
+    )[:LIST_LIMIT]
+    board.overdue_cases = [
+        ListedCase(case, calendar.business_days_between(case.due_date, today)) for case in overdue
+    ]
+    waiting = case_list(board.waiting.filters, today=today, calendar=calendar).order_by(
+        "waiting_since", "id"
+    )[:LIST_LIMIT]
+    board.waiting_cases = [
+        ListedCase(case, (today - (case.waiting_since or case.arrival_date)).days)
+        for case in waiting
+    ]
+
+
+def _workload(board: Dashboard, calendar: BusinessCalendar) -> None:
+    f, today = board.filters, board.today
+    kind_only = CaseFilters(kind=f.kind)
+    columns = {
+        "open": replace(kind_only, state="open"),
+        "due_soon": replace(kind_only, due="soon"),
+        "overdue": replace(kind_only, due="overdue"),
+    }
+    rows = (
+        Case.objects.filter(state__in=OPEN_STATES)
+        .values("assignee")
+        .annotate(
+            **{
+                name: Count("pk", filter=case_filter_q(filters, today=today, calendar=calendar))
+                for name, filters in columns.items()
+            }
+        )
+        .order_by()
+    )
+    counts = {row["assignee"]: row for row in rows}
+    people = [(str(user.pk), user.get_full_name() or user.get_username()) for user in workers()]
+    people.append(("none", _("Nobody (unassigned)")))
+    for key, name in people:
+        if f.assignee and key != f.assignee:
+            continue
+        row = counts.get(None if key == "none" else int(key), {})
+        board.workload.append(
+            WorkloadRow(
+                name,
+                *[
+                    Figure(int(row.get(column, 0)), replace(filters, assignee=key))
+                    for column, filters in columns.items()
+                ],
+            )
+        )
+
+
+def durations(observations: Iterable[tuple[int, int]]) -> Durations:
+    """Median and 90th percentile (nearest rank) of (value, how many times) observations."""
+    ordered = sorted(observations)
+    total = sum(n for _value, n in ordered)
+    if total == 0:
+        return Durations(0, None, None)
+    return Durations(total, _nearest_rank(ordered, total, 50), _nearest_rank(ordered, total, 90))
+
+
+def _nearest_rank(ordered: list[tuple[int, int]], total: int, percent: int) -> int:
+    rank = math.ceil(percent * total / 100)
+    seen = 0
+    for value, n in ordered:
+        seen += n
+        if seen >= rank:
+            return value
+    return ordered[-1][0]
