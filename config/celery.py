@@ -48,6 +48,16 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "requests_app.tasks.verify_audit",
         "schedule": crontab(minute=30, hour=2),
     },
+    # Copies of identity documents whose retention period is over (写しの廃棄), daily.
+    "destroy-identity-copies": {
+        "task": "identity.tasks.destroy_identity_copies",
+        "schedule": crontab(minute=15, hour=1),
+    },
+    # Repair: letters and batches a lost message left pending are queued again.
+    "requeue-pending-letters": {
+        "task": "requests_app.letters.tasks.requeue_pending_letters",
+        "schedule": crontab(minute="*/10"),
+    },
     # Repair: exports whose message or worker was lost are queued again.
     "export-sweep": {
         "task": "requests_app.exports.sweep_exports",
@@ -55,3 +65,5 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
+# Tasks that live deeper than an app's tasks.py.
+app.autodiscover_tasks(["requests_app.letters"])

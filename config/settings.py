@@ -306,3 +306,16 @@ if REDIS_URL:
 # Bundles are written to MEDIA_ROOT/exports/ (never served directly: the download view checks
 # who asks). WeasyPrint reports every rendering step at INFO; only its problems matter here.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]
+# --- Reply letters (requests_app/letters) ---------------------------------------------------
+# Letters are PDF/A (WeasyPrint's pdf_variant). A deficiency letter asks for what is missing
+# within LETTER_REPLY_WITHIN_DAYS; a reminder is due LETTER_REMINDER_AFTER_DAYS after that
+# letter was mailed. A letter still waiting for its Celery task after
+# LETTER_REQUEUE_AFTER_MINUTES is queued again by letters.services.letters_requeue_pending().
+LETTER_PDF_VARIANT = env.choice(
+    "LETTER_PDF_VARIANT", "pdf/a-3u", ("pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u")
+)
+LETTER_REPLY_WITHIN_DAYS = env.integer("LETTER_REPLY_WITHIN_DAYS", 30, minimum=7)
+LETTER_REMINDER_AFTER_DAYS = env.integer("LETTER_REMINDER_AFTER_DAYS", 14, minimum=1)
+LETTER_REQUEUE_AFTER_MINUTES = env.integer("LETTER_REQUEUE_AFTER_MINUTES", 5, minimum=1)
+# WeasyPrint reports every layout step at INFO; only its warnings matter in the logs.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]

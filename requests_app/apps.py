@@ -20,3 +20,9 @@ class RequestsAppConfig(AppConfig):
         # Model permissions for the administrator's reference data exist only after
         # post_migrate; re-sync the role groups then (idempotent).
         post_migrate.connect(_sync_roles_after_migrate, sender=self)
+        # Letter PDFs travel in export bundles and are listed in dossiers.
+        from requests_app.exports import attachments
+        from requests_app.letters.attachments import LetterFiles
+
+        if not any(provider.name == LetterFiles.name for provider in attachments.providers()):
+            attachments.register(LetterFiles())

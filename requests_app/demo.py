@@ -178,6 +178,8 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
         return case
     refusing = target == CaseState.REFUSED
     for item in case.items.all():
+        if not refusing:
+            record_letter_content(item, staff=staff)
         if refusing:
             services.item_record_outcome(
                 item=item,
@@ -187,7 +189,10 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
                 reasons="業務の適正な実施に著しい支障を及ぼすおそれがあるため。",
             )
         else:
-            services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
+            answer = COMPLAINT_ANSWER if item.kind == RequestKind.COMPLAINT else ""
+            services.item_record_outcome(
+                item=item, actor=staff, outcome=Outcome.DONE, reasons=answer
+            )
     case = services.case_submit_for_approval(case=case, actor=staff)
     if case.state == target:
         return case
@@ -196,7 +201,74 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     case = services.case_approve(case=case, actor=manager)
     if case.state == target:
         return case
-    case = services.case_record_reply_sent(case=case, actor=staff, sent_on=timezone.localdate())
+    case = send_reply_letters(case, staff=staff, manager=manager)
     if case.state == target:
         return case
     return services.case_close(case=case, actor=staff)
+
+
+COMPLAINT_ANSWER = (
+    "ご退会の手続の後も案内をお送りしていたのは、配信システムへの反映が遅れていたためです。"
+    "すでに配信を停止いたしました。ご迷惑をおかけしましたことをお詫び申し上げます。"
+)
+# What the disclosure and completion letters report, for demo cases.
+DEMO_RECORDS = [
+    ("基本情報", "氏名", "{name}", "展示会来場者管理システム"),
+    ("連絡先", "住所", "〒{postal_code} {address}", "展示会来場者管理システム"),
+    ("連絡先", "電話番号", "{phone}", "展示会来場者管理システム"),
+    ("連絡先", "電子メールアドレス", "{email}", "メールマガジン配信システム"),
+    ("取引情報", "来場日", "2025年10月8日（名古屋産業技術展）", "展示会来場者管理システム"),
+]
+DEMO_CHANGES: dict[str, tuple[str, str, str]] = {
+    RequestKind.CORRECTION: ("住所", "愛知県名古屋市中区栄三丁目4番5号", "{address}"),
+    RequestKind.DISCONTINUATION: ("メールマガジンの配信", "配信中", "配信停止・登録情報消去"),
+    RequestKind.THIRD_PARTY_CESSATION: ("グループ外への提供", "提供あり", "提供停止"),
+}
+
+
+def record_letter_content(item: Any, *, staff: Any) -> None:
+    """The data found (disclosures) or the change made (corrections etc.) for one item."""
+    from requests_app.letters import services as letters
+
+    person = item.case.requester
+    facts = {name: getattr(person, name) for name in ("name", "postal_code", "address")}
+    facts.update(phone=person.phone or "—", email=person.email or "—")
+    if item.kind in (RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS):
+        rows = [
+            letters.RecordRow(category, field, value.format(**facts), source)
+            for category, field, value, source in DEMO_RECORDS
+        ]
+        letters.item_add_disclosed_records(item=item, actor=staff, rows=rows)
+    elif item.kind in DEMO_CHANGES:
+        subject, before, after = DEMO_CHANGES[item.kind]
+        letters.item_add_change(
+            item=item,
+            actor=staff,
+            subject=subject,
+            before=before.format(**facts),
+            after=after.format(**facts),
+        )
+
+
+def send_reply_letters(case: Any, *, staff: Any, manager: Any) -> Any:
+    """Generate, approve and mail every deciding letter; the last mailing is "reply sent"."""
+    from requests_app.letters import kinds
+    from requests_app.letters import services as letters
+
+    generated = []
+    for kind in kinds.reply_kinds_for(case.items.all()):
+        letter = letters.letter_request(case=case, actor=staff, kind=kind)
+        letters.letter_generate(letter_id=letter.pk)
+        letter.refresh_from_db()
+        generated.append(letter)
+    for letter in generated:
+        letters.letter_approve(letter=letter, actor=manager)
+    for letter in generated:
+        letters.letter_record_mailing(
+            letter=letter,
+            actor=staff,
+            method="simple_registered",
+            tracking_number="1234-5678-9012",
+            sent_on=timezone.localdate(),
+        )
+    return type(case).objects.get(pk=case.pk)

@@ -43,6 +43,19 @@ ACTION_LABELS = {
     "export.completed": _("Export of case histories completed"),
     "export.failed": _("Export of case histories failed"),
     "export.downloaded": _("Export bundle downloaded"),
+    # Letters (requests_app/letters)
+    "case.letter.requested": _("Letter asked for"),
+    "case.letter.generated": _("Letter generated"),
+    "case.letter.failed": _("Letter could not be generated"),
+    "case.letter.retried": _("Letter generation retried"),
+    "case.letter.approved": _("Letter approved for mailing"),
+    "case.letter.mailed": _("Letter mailed"),
+    "case.letter.returned": _("Letter returned undeliverable"),
+    "case.letter.viewed": _("Letter opened"),
+    "case.item.records_added": _("Data found recorded"),
+    "case.item.record_removed": _("Data row removed"),
+    "case.item.change_added": _("Change recorded (before and after)"),
+    "case.item.change_removed": _("Change record removed"),
 }
 
 

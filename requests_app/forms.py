@@ -334,17 +334,6 @@ class TransitionForm(forms.Form):
         return text.clean_text(self.cleaned_data["reason"], multiline=True)
 
 
-class ReplySentForm(forms.Form):
-    expected_state = forms.CharField(widget=forms.HiddenInput)
-    sent_on = forms.DateField(label=_("Date mailed"), widget=DateInput())
-
-    def clean_sent_on(self) -> date:
-        value: date = self.cleaned_data["sent_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(_("The mailing date cannot be in the future."))
-        return value
-
-
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices[1:])
     refusal_ground = forms.ChoiceField(

@@ -28,6 +28,7 @@ from requests_app.workflow import (
     FEE_NEEDED,
     FEE_SETTLED,
     IDENTITY_VERIFIED,
+    REPLY_LETTERS_SENT,
 )
 
 postal_code_validator = RegexValidator(
@@ -509,6 +510,7 @@ class Case(FSMModelMixin, models.Model):
         source=[S.APPROVED, S.REFUSED],
         target=S.REPLY_SENT,
         permission=can_work,
+        conditions=[REPLY_LETTERS_SENT],
         custom={
             "label": _("Record the reply as mailed"),
             "action": "case.reply.sent",
@@ -516,7 +518,7 @@ class Case(FSMModelMixin, models.Model):
         },
     )
     def record_reply_sent(self, *, sent_on: date) -> None:
-        """The reply letter (回答書) has been mailed to the verified address."""
+        """The reply letters (回答書) were approved and mailed to the verified address."""
         self.reply_sent_on = sent_on
 
     @transition(
@@ -851,3 +853,13 @@ class UserPreference(models.Model):
 
 # Exports (bundles for auditors and managers) keep their model beside their code.
 from requests_app.exports.models import Export  # noqa: E402, F401
+
+# The letter register and what letters are written from (requests_app/letters/models.py).
+from requests_app.letters.models import (  # noqa: E402, F401
+    DisclosedRecord,
+    ItemChange,
+    Letter,
+    LetterBatch,
+    LetterStatus,
+    MailMethod,
+)

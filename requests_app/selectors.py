@@ -225,7 +225,7 @@ def _notes() -> QuerySet[Any]:
 
 
 # Opening a page is logged but is not part of the case's story; the timeline leaves it out.
-ACCESS_ACTIONS = frozenset({"case.viewed"})
+ACCESS_ACTIONS = frozenset({"case.viewed", "case.letter.viewed"})
 
 
 def case_timeline(case: Case) -> list[AuditEvent]:

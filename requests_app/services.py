@@ -252,8 +252,19 @@ def case_refuse(
 
 
 def case_record_reply_sent(
-    *, case: Case, actor: Any, sent_on: date, expected_state: str | None = None, reason: str = ""
+    *,
+    case: Case,
+    actor: Any,
+    sent_on: date | None = None,
+    expected_state: str | None = None,
+    reason: str = "",
 ) -> Case:
+    """The reply is in the post: every deciding letter was approved and recorded as mailed
+    (the guard checks the letter register). The date defaults to the last letter's mailing."""
+    if sent_on is None:
+        from requests_app.letters.selectors import reply_sent_on
+
+        sent_on = reply_sent_on(case) or timezone.localdate()
     if sent_on > timezone.localdate():
         raise InvalidInput(_("The mailing date cannot be in the future."))
     return _run_transition(
@@ -340,7 +351,7 @@ def case_extend_deadline(
         )
         if problems:
             raise InvalidInput(problems[0], details=problems[1:])
-        return _run_transition(
+        extended = _run_transition(
             case=case,
             actor=actor,
             name="extend_deadline",
@@ -356,6 +367,17 @@ def case_extend_deadline(
                 "reason": reason,
             },
         )
+        # The person is told the new date and why (期限延長のお知らせ), in the same transaction.
+        from requests_app.letters.content import ExtensionInputs
+        from requests_app.letters.services import letter_request
+
+        letter_request(
+            case=extended,
+            actor=actor,
+            kind="extension",
+            extension=ExtensionInputs(new_due_date=until, reason=reason),
+        )
+        return extended
 
 
 def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
@@ -392,9 +414,10 @@ def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
     return locked
 
 
-# The services the case page's buttons call, by transition name. Transitions that need more
-# than a reason (recording the reply as mailed, extending the due date) have their own form
-# and are not listed here.
+# The services the case page's buttons call, by transition name. "Reply sent" usually happens
+# by itself when the last reply letter is recorded as mailed (letters.services); its button
+# is there for the rare case where that did not happen, and shows what is still missing.
+# Extending the due date needs a date as well as reasons: it has its own form.
 BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
     "begin_identity_check": case_begin_identity_check,
     "verify_identity": case_verify_identity,
@@ -406,6 +429,7 @@ BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
     "approve": case_approve,
     "return_for_rework": case_return_for_rework,
     "refuse": case_refuse,
+    "record_reply_sent": case_record_reply_sent,
     "close": case_close,
     "withdraw": case_withdraw,
     "abandon": case_abandon,

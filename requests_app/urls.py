@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from requests_app.views import cases, dashboard, exports
@@ -17,7 +17,6 @@ urlpatterns = [
         cases.CaseTransitionView.as_view(),
         name="case_transition",
     ),
-    path("cases/<str:reference>/reply-sent/", cases.ReplySentView.as_view(), name="reply_sent"),
     path(
         "cases/<str:reference>/extend/",
         cases.ExtendDeadlineView.as_view(),
@@ -49,4 +48,5 @@ urlpatterns = [
         exports.CaseDossierView.as_view(),
         name="case_dossier",
     ),
+    path("", include("requests_app.letters.urls")),
 ]

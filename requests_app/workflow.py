@@ -85,12 +85,20 @@ def _clock_paused_blockers(case: Case) -> list[str]:
     return []
 
 
+def _reply_letters_blockers(case: Case) -> list[str]:
+    # The letter register owns the rule: every deciding letter approved and mailed.
+    from requests_app.letters.selectors import reply_letter_blockers
+
+    return reply_letter_blockers(case)
+
+
 IDENTITY_VERIFIED = Guard("identity_verified", _identity_blockers)
 FEE_SETTLED = Guard("fee_settled", _fee_outstanding_blockers)
 FEE_NEEDED = Guard("fee_needed", _fee_needed_blockers)
 ALL_ITEMS_DECIDED = Guard("all_items_decided", _undecided_items_blockers)
 ALL_ITEMS_REFUSED = Guard("all_items_refused", _not_all_refused_blockers)
 CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
+REPLY_LETTERS_SENT = Guard("reply_letters_sent", _reply_letters_blockers)
 
 
 def blockers_for(case: Case, conditions: Sequence[Callable[[Any], bool]]) -> list[str]:

@@ -170,6 +170,10 @@ def main() -> None:
 
     bench_exports.run(staff)
 
+    from tests import bench_letters
+
+    bench_letters.run(staff)
+
 
 if __name__ == "__main__":
     main()

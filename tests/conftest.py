@@ -104,6 +104,15 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(autouse=True)
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Stored files (letters) go to a fresh temporary folder per test, never to var/media."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def english_messages() -> Any:
     """Messages raised outside a request read in English in assertions (pages pick per request)."""
     from django.utils import translation

@@ -27,7 +27,6 @@ from requests_app.forms import (
     ListFilterForm,
     NoteForm,
     OutcomeForm,
-    ReplySentForm,
     TransitionForm,
 )
 from requests_app.models import CaseState, RequestItem
@@ -135,11 +134,11 @@ def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str
             if case.state == CaseState.IN_PROGRESS
             else {},
             fee_form=FeePaymentForm() if case.fee_due else None,
-            reply_form=ReplySentForm(initial={"expected_state": case.state})
-            if case.state in (CaseState.APPROVED, CaseState.REFUSED)
-            else None,
         )
     context.update(identity_views.section_context(request, case, can_work=can_work))
+    from requests_app.letters.views import case_section_context
+
+    context.update(case_section_context(request, case, forms))
     context.update(forms)
     return context
 
@@ -191,31 +190,6 @@ class CaseTransitionView(CapabilityRequiredMixin, View):
             messages.success(
                 request, _("The case is now “%(state)s”.") % {"state": case.get_state_display()}
             )
-        return _back(case)
-
-
-class ReplySentView(CapabilityRequiredMixin, View):
-    capability = Capability.WORK_CASES
-
-    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
-        case = get_case_or_404(reference)
-        form = ReplySentForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, str(error))
-            return _back(case)
-        try:
-            services.case_record_reply_sent(
-                case=case,
-                actor=request.user,
-                sent_on=form.cleaned_data["sent_on"],
-                expected_state=form.cleaned_data["expected_state"],
-            )
-        except ServiceError as error:
-            show_error(request, error)
-        else:
-            messages.success(request, _("The reply is recorded as mailed."))
         return _back(case)
 
 

@@ -79,7 +79,8 @@ def test_auditor_reads_everything_but_every_post_is_refused(auditor: Any, case: 
     events_before = AuditEvent.objects.exclude(action="case.viewed").count()
     for url in (
         reverse("requests_app:case_create"),
-        reverse("requests_app:reply_sent", args=[case.reference]),
+        reverse("requests_app:letter_request", args=[case.reference]),
+        reverse("requests_app:letter_batch_create"),
         reverse("requests_app:fee_payment", args=[case.reference]),
         reverse("identity:document_create", args=[case.reference]),
         reverse("requests_app:case_edit", args=[case.reference]),

@@ -234,8 +234,7 @@ def test_extending_the_due_date(staff: Any) -> None:
             case=case, actor=staff, reason="調査対象の記録が多数のため。", business_days=5
         )
         assert case.due_date == D(2026, 12, 8) and case.state == CaseState.IN_PROGRESS
-        event = AuditEvent.objects.filter(case=case).latest("seq")
-        assert event.action == "case.deadline.extended"
+        event = AuditEvent.objects.filter(case=case, action="case.deadline.extended").get()
         assert event.reason == "調査対象の記録が多数のため。"
         assert event.payload == {
             "new_due_date": "2026-12-08",
@@ -243,10 +242,14 @@ def test_extending_the_due_date(staff: Any) -> None:
             "business_days": 5,
             "reason": "調査対象の記録が多数のため。",
         }
+        # The requester is told of the extension, with the reasons, in the same step.
+        letter_request = AuditEvent.objects.filter(case=case, action="case.letter.requested")
+        assert letter_request.get().seq > event.seq
         case = services.case_extend_deadline(
             case=case, actor=staff, reason="外部委託先の回答待ち。", new_due_date=D(2026, 12, 15)
         )
         assert Case.objects.get(pk=case.pk).due_date == D(2026, 12, 15)
+        assert letter_request.count() == 2
 
 
 @pytest.mark.django_db

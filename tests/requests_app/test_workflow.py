@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from requests_app import services
 from requests_app.audit import AuditEvent
+from requests_app.demo import send_reply_letters
 from requests_app.errors import InvalidInput, NotPermitted, StaleState, TransitionBlocked
 from requests_app.models import Case, CaseState, Outcome
 from tests.factories import make_case
@@ -42,10 +43,20 @@ def test_full_road_from_intake_to_closure(staff: Any, manager: Any) -> None:
         "case.fee.requested",
         "case.fee.received",
         "case.work.started",
+        "case.item.records_added",  # the data found, for the disclosure letter
         "case.item.decided",
+        "case.item.change_added",  # before and after, for the correction letter
         "case.item.decided",
         "case.approval.requested",
         "case.decision.approved",
+        "case.letter.requested",
+        "case.letter.generated",
+        "case.letter.requested",
+        "case.letter.generated",
+        "case.letter.approved",
+        "case.letter.approved",
+        "case.letter.mailed",
+        "case.letter.mailed",  # the last reply letter in the post: the reply is sent
         "case.reply.sent",
         "case.closed",
     ]
@@ -173,10 +184,21 @@ def test_refusal_needs_every_item_refused(staff: Any, manager: Any) -> None:
         actor=staff, manager=manager, kinds=("correction",), state=CaseState.REFUSED
     )
     assert refused.state == CaseState.REFUSED
-    mailed = services.case_record_reply_sent(
-        case=refused, actor=staff, sent_on=timezone.localdate()
-    )
+    # The reply is sent when the refusal letter, approved by a manager, is in the post.
+    with pytest.raises(TransitionBlocked) as blocked:
+        services.case_record_reply_sent(case=refused, actor=staff, sent_on=timezone.localdate())
+    assert blocked.value.details == [
+        "The letter “Refusal with grounds and reasons” has not been generated yet."
+    ]
+    mailed = send_reply_letters(refused, staff=staff, manager=manager)
     assert mailed.state == CaseState.REPLY_SENT
+    assert mailed.reply_sent_on == timezone.localdate()
+    letter = mailed.letters.get()
+    assert (letter.kind, letter.approved_by, letter.mail_method) == (
+        "refusal",
+        manager,
+        "simple_registered",
+    )
 
 
 def test_withdraw_and_abandon(staff: Any, manager: Any) -> None:

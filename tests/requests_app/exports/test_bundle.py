@@ -50,7 +50,16 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
     export = build(manager)
 
     files = members(export)
-    assert sorted(files) == ["README.txt", "cases.csv", "events.jsonl", "manifest.json"]
+    letter = closed.letters.get()  # the closed case's disclosure letter, from the register
+    letter_path = f"letters/{closed.reference}/{letter.number}-disclosure.pdf"
+    assert sorted(files) == [
+        "README.txt",
+        "cases.csv",
+        "events.jsonl",
+        letter_path,
+        "manifest.json",
+    ]
+    assert hashlib.sha256(files[letter_path]).hexdigest() == letter.sha256
     table = rows(files["cases.csv"])
     assert table[0][:3] == ["Reference", "Case ID", "State"]
     assert [row[0] for row in table[1:]] == [closed.reference, working.reference]
@@ -77,10 +86,10 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
     listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     assert listed == {
         name: hashlib.sha256(files[name]).hexdigest()
-        for name in ("cases.csv", "events.jsonl", "README.txt")
+        for name in ("cases.csv", "events.jsonl", "README.txt", letter_path)
     }
     assert manifest["exported_by"]["username"] == manager.username
-    assert manifest["counts"] == {"cases": 2, "events": len(lines), "attachments": 0}
+    assert manifest["counts"] == {"cases": 2, "events": len(lines), "attachments": 1}
     assert manifest["audit_chain"] == {"head_seq": export.chain_seq, "head_hash": export.chain_hash}
     assert export.manifest_sha256 == hashlib.sha256(files["manifest.json"]).hexdigest()
 

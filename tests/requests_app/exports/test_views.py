@@ -211,7 +211,8 @@ def test_dossier_pdf_has_the_story_and_masks_for_auditors(
     assert "Disclosure (Art. 33)" in text and "Done in full" in text
     assert "two identity documents of different types" in text
     assert "Reply mailed" in text and "Decision approved" in text
-    assert "No letter is recorded for this case." in text
+    letter = case.letters.get()
+    assert letter.number in text and letter.sha256[:12] in text
     assert "052-322-3355" not in text and "05*-***-**55" in text
     events = AuditEvent.objects.filter(case=case).exclude(action="case.dossier.exported")
     for event in events:

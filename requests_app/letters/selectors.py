@@ -1,0 +1,309 @@
+"""Reads for letters: what the case page shows, which letters are due, what blocks a reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests_app.audit import AuditEvent
+from requests_app.letters import kinds
+from requests_app.letters.content import ExtensionInputs
+from requests_app.letters.kinds import LetterKind
+from requests_app.letters.models import (
+    DisclosedRecord,
+    ItemChange,
+    Letter,
+    LetterBatch,
+    LetterStatus,
+)
+from requests_app.models import Case, CaseState, Outcome, RequestItem
+
+
+def case_letters(case: Case) -> list[Letter]:
+    """Every letter of the case, oldest first, with the people named on each (one query)."""
+    return list(
+        Letter.objects.filter(case=case)
+        .select_related("requested_by", "approved_by", "mailed_by", "returned_by")
+        .defer("content")
+        .order_by("id")
+    )
+
+
+def case_items_with_records(case: Case) -> list[RequestItem]:
+    """The case's items with the data found and the changes made (three queries)."""
+    return list(
+        RequestItem.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch("disclosed_records", queryset=DisclosedRecord.objects.order_by("position")),
+            Prefetch("changes", queryset=ItemChange.objects.order_by("id")),
+        )
+        .order_by("id")
+    )
+
+
+def something_missing(case: Case) -> bool:
+    """Whether the person still owes documents, fee or a completion of the request."""
+    from identity.gate import what_is_missing
+
+    return bool(
+        case.state == CaseState.AWAITING_COMPLETION
+        or case.fee_shortfall > 0
+        or (case.state == CaseState.AWAITING_IDENTITY and what_is_missing(case))
+    )
+
+
+def _mailed_chasing_letter(letters: list[Letter]) -> bool:
+    return any(
+        letter.kind in kinds.CHASING_KINDS and letter.sent_on is not None for letter in letters
+    )
+
+
+def request_blockers(
+    case: Case, kind: str, *, extension: ExtensionInputs | None = None
+) -> list[str]:
+    """Why a letter of this kind cannot be asked for now (nothing: it can)."""
+    if case.state not in kinds.ALLOWED_STATES[kind]:
+        return [
+            _("This letter is not sent while the case is “%(state)s”.")
+            % {"state": case.get_state_display()}
+        ]
+    items = list(case.items.all())
+    if kind in kinds.CHASING_KINDS and not something_missing(case):
+        return [_("Nothing is missing from this request; no letter is needed.")]
+    if kind == LetterKind.REMINDER and not _mailed_chasing_letter(list(case.letters.all())):
+        return [_("A reminder follows a request for documents that was mailed.")]
+    if kind == LetterKind.EXTENSION:
+        if extension is None or not extension.reason.strip():
+            return [_("An extension notice needs the new due date and the reason.")]
+        if extension.new_due_date < timezone.localdate():
+            return [_("The new due date cannot be in the past.")]
+    if kinds.is_deciding(kind):
+        return _deciding_blockers(kind, items)
+    return []
+
+
+def _deciding_blockers(kind: str, items: list[RequestItem]) -> list[str]:
+    covered = kinds.items_for(kind, items)
+    if not covered:
+        return [_("No outcome on this case calls for this letter.")]
+    blockers = []
+    for item in covered:
+        label = item.get_kind_display()
+        carried_out = item.outcome in (Outcome.DONE, Outcome.PARTLY_DONE)
+        if kind == LetterKind.DISCLOSURE and carried_out and not item.disclosed_records.exists():
+            blockers.append(
+                _("“%(kind)s”: enter the data found, or record “No personal data held”.")
+                % {"kind": label}
+            )
+        if (
+            kind in (LetterKind.CORRECTION_DONE, LetterKind.CESSATION_DONE)
+            and carried_out
+            and not item.changes.exists()
+        ):
+            blockers.append(
+                _("“%(kind)s”: enter what was changed, before and after.") % {"kind": label}
+            )
+        if kind == LetterKind.COMPLAINT_REPLY and not item.reasons.strip():
+            blockers.append(
+                _("“%(kind)s”: write the answer to the person in the outcome's reasons.")
+                % {"kind": label}
+            )
+    return blockers
+
+
+def available_kinds(case: Case) -> list[str]:
+    """The letters it makes sense to offer on the case page now (by state and outcomes)."""
+    items = list(case.items.all())
+    needed = set(kinds.reply_kinds_for(items))
+    offered = []
+    for kind in LetterKind:
+        if case.state not in kinds.ALLOWED_STATES[kind]:
+            continue
+        if kinds.is_deciding(kind) and kind not in needed:
+            continue
+        offered.append(kind.value)
+    return offered
+
+
+def suggested_kind(case: Case, offered: list[str], letters: list[Letter]) -> str | None:
+    """The letter the case most likely needs next, to preselect on the case page."""
+    have = {letter.kind for letter in letters if letter.status != LetterStatus.FAILED}
+    for kind in kinds.reply_kinds_for(case.items.all()):
+        if kind in offered and kind not in have:
+            return kind
+    chasing = case.state in kinds.WAITING_STATES and LetterKind.DEFICIENCY in offered
+    if chasing and LetterKind.DEFICIENCY not in have:
+        return LetterKind.DEFICIENCY
+    if LetterKind.ACKNOWLEDGEMENT in offered and not have:
+        return LetterKind.ACKNOWLEDGEMENT
+    return offered[0] if offered else None
+
+
+# --- the reply guard -----------------------------------------------------------------------
+
+
+def _sent(letter: Letter) -> bool:
+    return bool(letter.approved_at and letter.sent_on and not letter.returned_on)
+
+
+def _letters_of(case: Case) -> list[Letter]:
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "letters" in cache:
+        return list(cache["letters"])
+    return list(Letter.objects.filter(case=case).defer("content").order_by("id"))
+
+
+def reply_letter_blockers(case: Case) -> list[str]:
+    """What stops "reply sent": every deciding letter the outcomes call for must have been
+    approved by a manager and recorded as mailed (and not have come back)."""
+    letters = _letters_of(case)
+    blockers = []
+    for kind in kinds.reply_kinds_for(case.items.all()):
+        of_kind = [letter for letter in letters if letter.kind == kind]
+        if any(_sent(letter) for letter in of_kind):
+            continue
+        label = LetterKind(kind).label
+        latest = of_kind[-1] if of_kind else None
+        if latest is None:
+            message = _("The letter “%(kind)s” has not been generated yet.")
+        elif latest.status == LetterStatus.FAILED:
+            message = _("The letter “%(kind)s” could not be generated; retry it.")
+        elif latest.status == LetterStatus.PENDING:
+            message = _("The letter “%(kind)s” is still being generated.")
+        elif latest.approved_at is None:
+            message = _("The letter “%(kind)s” is waiting for a manager's approval.")
+        elif latest.returned_on is not None:
+            message = _("The letter “%(kind)s” came back undeliverable; send it again.")
+        else:
+            message = _("The letter “%(kind)s” has not been recorded as mailed.")
+        blockers.append(message % {"kind": label})
+    return blockers
+
+
+def reply_sent_on(case: Case) -> date | None:
+    """When the reply went out: the day the last of its deciding letters was mailed."""
+    needed = set(kinds.reply_kinds_for(case.items.all()))
+    dates = [
+        letter.sent_on
+        for letter in _letters_of(case)
+        if letter.kind in needed and _sent(letter) and letter.sent_on
+    ]
+    return max(dates) if dates else None
+
+
+# --- due letters and batches ---------------------------------------------------------------
+
+
+def cases_due(kind: str, *, today: date | None = None) -> list[Case]:
+    """Cases waiting on the person for which a letter of this kind is due.
+
+    Deficiency: no request for documents yet since the case entered its current state.
+    Reminder: the request for documents was mailed LETTER_REMINDER_AFTER_DAYS ago or more,
+    and no reminder has been asked for since the case entered its current state.
+    """
+    today = today or timezone.localdate()
+    entered = Subquery(
+        AuditEvent.objects.filter(case=OuterRef("pk"), to_state=OuterRef("state"))
+        .order_by("-seq")
+        .values("at")[:1]
+    )
+    since = {"case": OuterRef("pk"), "requested_at__gte": OuterRef("entered_at")}
+    cases: QuerySet[Case] = Case.objects.filter(state__in=kinds.CHASING_STATES).annotate(
+        entered_at=entered
+    )
+    asked = Letter.objects.filter(kind__in=kinds.CHASING_KINDS, **since).exclude(
+        status=LetterStatus.FAILED
+    )
+    if kind == LetterKind.DEFICIENCY:
+        cases = cases.filter(~Exists(asked))
+    elif kind == LetterKind.REMINDER:
+        mailed_long_ago = Letter.objects.filter(
+            kind=LetterKind.DEFICIENCY,
+            sent_on__lte=today - timedelta(days=settings.LETTER_REMINDER_AFTER_DAYS),
+            returned_on__isnull=True,
+            **since,
+        )
+        reminded = asked.filter(kind=LetterKind.REMINDER)
+        cases = cases.filter(Exists(mailed_long_ago), ~Exists(reminded))
+    else:
+        return []
+    found = (
+        cases.select_related("requester")
+        .prefetch_related("identity_documents", "fee_payments")
+        .order_by("pk")
+    )
+    return [case for case in found if something_missing(case)]
+
+
+def due_counts() -> dict[str, int]:
+    return {kind.value: len(cases_due(kind)) for kind in kinds.BATCH_KINDS}
+
+
+def recent_batches(limit: int = 20) -> list[LetterBatch]:
+    return list(LetterBatch.objects.select_related("requested_by").order_by("-id")[:limit])
+
+
+def batch_letters(batch: LetterBatch) -> list[Letter]:
+    return list(
+        batch.letters.select_related("case", "case__requester").defer("content").order_by("id")
+    )
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    """A letter as the case page lists it, with what this user may do with it."""
+
+    letter: Letter
+    superseded: bool
+    can_approve: bool
+    can_mail: bool
+    can_return: bool
+    can_retry: bool
+
+
+def letter_rows(case: Case, letters: list[Letter], user: Any) -> list[LetterRow]:
+    from requests_app.permissions import Capability, has_capability
+
+    may_work = has_capability(user, Capability.WORK_CASES)
+    may_approve = has_capability(user, Capability.APPROVE_DECISIONS)
+    latest_version: dict[str, int] = {}
+    for letter in letters:
+        latest_version[letter.kind] = max(latest_version.get(letter.kind, 0), letter.version)
+    rows = []
+    stale_before = timezone.now() - timedelta(minutes=1)
+    for letter in letters:
+        superseded = letter.version < latest_version[letter.kind]
+        ready = letter.status == LetterStatus.READY
+        decided = case.state in kinds.DECIDED_STATES
+        rows.append(
+            LetterRow(
+                letter=letter,
+                superseded=superseded,
+                can_approve=may_approve
+                and ready
+                and letter.is_deciding
+                and letter.approved_at is None
+                and not superseded
+                and decided,
+                can_mail=may_work
+                and ready
+                and letter.sent_on is None
+                and not superseded
+                and (not letter.is_deciding or (letter.approved_at is not None and decided)),
+                can_return=may_work and letter.sent_on is not None and letter.returned_on is None,
+                can_retry=may_work
+                and (
+                    letter.status == LetterStatus.FAILED
+                    or (
+                        letter.status == LetterStatus.PENDING and letter.requested_at < stale_before
+                    )
+                ),
+            )
+        )
+    return rows

@@ -1,0 +1,37 @@
+"""Celery tasks for letters. They take ids, trust the database, and can run twice safely:
+the services only render pending letters and only store a letter once."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from requests_app.letters import services
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def generate_letter(letter_id: int) -> None:
+    services.letter_generate(letter_id=letter_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def generate_batch(batch_id: int) -> None:
+    services.batch_generate(batch_id=batch_id)
+
+
+@shared_task
+def requeue_pending_letters() -> int:
+    """For the periodic schedule: queue letters and batches a lost message left pending."""
+    return services.letters_requeue_pending()
