@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.navigation",
             ],
+            # `{{ user|person }}` names a person the same way on every page and letter.
+            "builtins": ["requests_app.templatetags.people"],
         },
     },
 ]

@@ -30,6 +30,7 @@ from identity.services import (
 from requests_app import text
 from requests_app.forms import DateInput, WorkerChoiceField, workers
 from requests_app.models import Case
+from requests_app.people import person_name
 
 
 def _not_in_future(value: date | None) -> date | None:
@@ -43,9 +44,7 @@ def _offer_people(field: Any, people: list[Any] | None, *, empty: bool) -> None:
     passes `people`; the choice is still checked against the database on submit."""
     field.queryset = workers()
     if people is not None:
-        options = [
-            (person.pk, person.get_full_name() or person.get_username()) for person in people
-        ]
+        options = [(person.pk, person_name(person)) for person in people]
         field.choices = [("", "—"), *options] if empty else options
 
 

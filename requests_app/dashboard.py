@@ -32,6 +32,7 @@ from requests_app.models import (
     CaseState,
     RequestKind,
 )
+from requests_app.people import person_name
 from requests_app.selectors import CaseFilters, case_filter_q, case_list
 
 # Ages of open cases in calendar days since arrival (the Art. 39 line is at 14 days).
@@ -404,7 +405,7 @@ def _workload(board: Dashboard, calendar: BusinessCalendar) -> None:
         .order_by()
     )
     counts = {row["assignee"]: row for row in rows}
-    people = [(str(user.pk), user.get_full_name() or user.get_username()) for user in workers()]
+    people = [(str(user.pk), person_name(user)) for user in workers()]
     people.append(("none", _("Nobody (unassigned)")))
     for key, name in people:
         if f.assignee and key != f.assignee:

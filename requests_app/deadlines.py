@@ -34,6 +34,7 @@ from django.utils import timezone
 from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.models import (
     ART39_DAYS,
+    AWAITING_REPLY_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
     DayCount,
@@ -374,7 +375,7 @@ def is_overdue(case: Case, today: date | None = None) -> bool:
     """Open and past its due date. A waiting case is overdue only if it already was when
     the wait began: while the clock is paused, time does not make a case late."""
     today = today or timezone.localdate()
-    if not case.is_open or case.due_date >= today:
+    if not case.awaiting_reply or case.due_date >= today:
         return False
     return not case.clock_paused or (
         case.waiting_since is not None and case.due_date < case.waiting_since
@@ -383,7 +384,7 @@ def is_overdue(case: Case, today: date | None = None) -> bool:
 
 def overdue_q(today: date) -> Q:
     """`is_overdue` as a database filter (the list's "overdue", the sweep, dashboards)."""
-    return Q(state__in=OPEN_STATES, due_date__lt=today) & (
+    return Q(state__in=AWAITING_REPLY_STATES, due_date__lt=today) & (
         Q(clock_paused=False) | Q(due_date__lt=F("waiting_since"))
     )
 
@@ -398,7 +399,7 @@ def week_end(today: date, calendar: BusinessCalendar) -> date:
 def due_this_week_q(today: date, calendar: BusinessCalendar) -> Q:
     """Open, the clock running, and due from today to the end of this working week."""
     return Q(
-        state__in=OPEN_STATES,
+        state__in=AWAITING_REPLY_STATES,
         clock_paused=False,
         due_date__range=(today, week_end(today, calendar)),
     )

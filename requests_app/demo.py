@@ -132,54 +132,89 @@ def kinds(rng: random.Random) -> list[str]:
 
 
 def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
-    """Take a freshly opened case to `target` through the services, as staff would."""
+    """Take a case from where it stands to `target` through the services, as staff would.
+
+    Each step runs only from the state it starts in, so a test can walk a case part of
+    the way on one day and on from there on a later one.
+    """
     from identity.demo import log_passing_documents
     from requests_app import services
-    from requests_app.models import CaseState, FeeForm, Outcome
+    from requests_app.models import CaseState as S
+    from requests_app.models import FeeForm
 
-    arrival = case.arrival_date
     if case.state == target:
         return case
-    if target == CaseState.WITHDRAWN:
+    if target == S.WITHDRAWN:
         return services.case_withdraw(
             case=case, actor=staff, reason="ご本人から書面で取下げの連絡がありました。"
         )
-    case = services.case_begin_identity_check(case=case, actor=staff)
-    if target == CaseState.ABANDONED:
-        return services.case_abandon(
-            case=case, actor=manager, reason="本人確認書類の再送を依頼してから30日が経過しました。"
-        )
-    if case.state == target:
-        return case
-    log_passing_documents(case, actor=staff)
-    case = services.case_verify_identity(case=case, actor=staff)
-    if case.state == target:
-        return case
-    if case.fee_due:
+    if case.state == S.RECEIVED:
+        case = services.case_begin_identity_check(case=case, actor=staff)
+        if case.state == target:
+            return case
+    if case.state == S.AWAITING_IDENTITY:
+        if target == S.ABANDONED:
+            return services.case_abandon(
+                case=case,
+                actor=manager,
+                reason="本人確認書類の再送を依頼してから30日が経過しました。",
+            )
+        log_passing_documents(case, actor=staff)
+        case = services.case_verify_identity(case=case, actor=staff)
+        if case.state == target:
+            return case
+    if case.state == S.IDENTITY_VERIFIED and case.fee_due:
         case = services.case_request_fee(case=case, actor=staff)
         if case.state == target:
             return case
+    if case.state == S.AWAITING_FEE:
         services.fee_record_payment(
             case=case,
             actor=staff,
             form=FeeForm.POSTAL_MONEY_ORDER,
             amount_yen=case.fee_due,
             serial_number="AB123456",
-            received_on=arrival,
+            received_on=timezone.localdate(),
         )
-    case = services.case_start_work(case=case, actor=staff)
-    if target == CaseState.AWAITING_COMPLETION:
-        return services.case_request_completion(
-            case=case,
-            actor=staff,
-            reason="対象となる取引の時期を特定いただくため、補正をお願いします。",
-        )
-    if case.state == target:
-        return case
-    refusing = target == CaseState.REFUSED
+    if case.state in (S.IDENTITY_VERIFIED, S.AWAITING_FEE):
+        case = services.case_start_work(case=case, actor=staff)
+        if case.state == target:
+            return case
+    if case.state == S.AWAITING_COMPLETION:
+        case = services.case_receive_completion(case=case, actor=staff)
+        if case.state == target:
+            return case
+    if case.state == S.IN_PROGRESS:
+        if target == S.AWAITING_COMPLETION:
+            return services.case_request_completion(
+                case=case,
+                actor=staff,
+                reason="対象となる取引の時期を特定いただくため、補正をお願いします。",
+            )
+        _record_outcomes(case, refusing=target == S.REFUSED, staff=staff)
+        case = services.case_submit_for_approval(case=case, actor=staff)
+        if case.state == target:
+            return case
+    if case.state == S.AWAITING_APPROVAL:
+        if target == S.REFUSED:
+            return services.case_refuse(
+                case=case, actor=manager, reason="不開示事由に該当するため。"
+            )
+        case = services.case_approve(case=case, actor=manager)
+        if case.state == target:
+            return case
+    if case.state in (S.APPROVED, S.REFUSED):
+        case = send_reply_letters(case, staff=staff, manager=manager)
+        if case.state == target:
+            return case
+    return services.case_close(case=case, actor=staff)
+
+
+def _record_outcomes(case: Any, *, refusing: bool, staff: Any) -> None:
+    from requests_app import services
+    from requests_app.models import Outcome
+
     for item in case.items.all():
-        if not refusing:
-            record_letter_content(item, staff=staff)
         if refusing:
             services.item_record_outcome(
                 item=item,
@@ -188,23 +223,10 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
                 refusal_ground="business",
                 reasons="業務の適正な実施に著しい支障を及ぼすおそれがあるため。",
             )
-        else:
-            answer = COMPLAINT_ANSWER if item.kind == RequestKind.COMPLAINT else ""
-            services.item_record_outcome(
-                item=item, actor=staff, outcome=Outcome.DONE, reasons=answer
-            )
-    case = services.case_submit_for_approval(case=case, actor=staff)
-    if case.state == target:
-        return case
-    if refusing:
-        return services.case_refuse(case=case, actor=manager, reason="不開示事由に該当するため。")
-    case = services.case_approve(case=case, actor=manager)
-    if case.state == target:
-        return case
-    case = send_reply_letters(case, staff=staff, manager=manager)
-    if case.state == target:
-        return case
-    return services.case_close(case=case, actor=staff)
+            continue
+        record_letter_content(item, staff=staff)
+        answer = COMPLAINT_ANSWER if item.kind == RequestKind.COMPLAINT else ""
+        services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE, reasons=answer)
 
 
 COMPLAINT_ANSWER = (

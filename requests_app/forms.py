@@ -24,6 +24,7 @@ from requests_app.models import (
     Relationship,
     RequestKind,
 )
+from requests_app.people import person_name
 from requests_app.permissions import Capability
 from requests_app.services import CaseData, ItemData, RequesterData
 
@@ -300,7 +301,7 @@ def workers() -> Any:
 
 
 def _display_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 class WorkerChoiceField(forms.ModelChoiceField):

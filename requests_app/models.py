@@ -112,6 +112,9 @@ class CaseState(models.TextChoices):
 
 S = CaseState
 OPEN_STATES = frozenset(set(S) - {S.CLOSED, S.WITHDRAWN, S.ABANDONED})
+# Open and the reply not yet mailed: the deadline clock runs (or is paused) only in these.
+# Once the reply is sent the obligation is met, even if closing the case waits a while.
+AWAITING_REPLY_STATES = OPEN_STATES - {S.REPLY_SENT}
 # States in which the case waits on the requester (documents, fee, completion: 補正).
 WAITING_ON_REQUESTER_STATES = frozenset(
     {S.AWAITING_IDENTITY, S.AWAITING_FEE, S.AWAITING_COMPLETION}
@@ -334,6 +337,10 @@ class Case(FSMModelMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def awaiting_reply(self) -> bool:
+        return self.state in AWAITING_REPLY_STATES
 
     @property
     def fee_paid(self) -> int:

@@ -44,7 +44,7 @@ from django.utils import timezone
 from requests_app import emails
 from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.models import (
-    OPEN_STATES,
+    AWAITING_REPLY_STATES,
     WAITING_ON_REQUESTER_STATES,
     Case,
     MessageKind,
@@ -106,7 +106,7 @@ def notices_for(case: Case, *, day: date, managers: Sequence[Any]) -> list[Notic
     nobody (reachable) is assigned to. A manager who is the assignee is not also escalated to.
     While the clock is paused there is nothing to do: the long-wait check handles those cases.
     """
-    if not case.is_open or case.clock_paused or case.warning_date is None:
+    if not case.awaiting_reply or case.clock_paused or case.warning_date is None:
         return []
     overdue = case.due_date < day
     if not overdue and case.warning_date > day:
@@ -146,7 +146,7 @@ def cases_to_remind(day: date, *, manager_ids: Sequence[int] | None = None) -> Q
         )
     assignee_reachable = Q(assignee__is_active=True) & ~Q(assignee__email="")
     return (
-        Case.objects.filter(state__in=OPEN_STATES, clock_paused=False)
+        Case.objects.filter(state__in=AWAITING_REPLY_STATES, clock_paused=False)
         .filter(Q(warning_date__lte=day) | Q(due_date__lt=day))
         .annotate(
             assignee_ok=ExpressionWrapper(assignee_reachable, output_field=BooleanField()),

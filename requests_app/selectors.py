@@ -20,6 +20,7 @@ from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.models import (
     ART39_DAYS,
+    AWAITING_REPLY_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
     Case,
@@ -174,7 +175,7 @@ def due_soon_q(today: date) -> Q:
     """Open, the clock running, reminders have started (the policy's warning threshold) and
     not yet overdue."""
     return Q(
-        state__in=OPEN_STATES,
+        state__in=AWAITING_REPLY_STATES,
         clock_paused=False,
         warning_date__lte=today,
         due_date__gte=today,

@@ -166,6 +166,9 @@ def main() -> None:
     from tests import bench_deadlines
 
     bench_deadlines.run(staff)
+    from tests import bench_dashboard
+
+    bench_dashboard.run(staff)
     from tests import bench_exports
 
     bench_exports.run(staff)

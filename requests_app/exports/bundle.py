@@ -48,6 +48,7 @@ from requests_app.models import (
     RequestItem,
     RequestKind,
 )
+from requests_app.people import person_name
 
 FORMAT = "cmc-appi-case-history/1"
 CASES_FILE = "cases.csv"
@@ -422,7 +423,7 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
         _iso(case.art39_date),
         _iso(case.reply_sent_on),
         timezone.localtime(case.closed_at).isoformat(timespec="seconds") if case.closed_at else "",
-        (assignee.get_full_name() or assignee.get_username()) if assignee else "",
+        person_name(assignee),
         person.name,
         person.name_kana,
         _iso(person.date_of_birth),

@@ -32,6 +32,7 @@ from requests_app.exports.bundle import Criteria, Exporter, write_bundle
 from requests_app.exports.masking import masks_contact_details
 from requests_app.exports.models import Export, ExportStatus
 from requests_app.models import Case
+from requests_app.people import person_name
 from requests_app.permissions import Capability, has_capability
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,9 @@ def export_build(*, export_id: int) -> Export | None:
     export = Export.objects.select_related("requested_by").get(pk=export_id)
     user = export.requested_by
     exporter = Exporter(
-        user_id=user.pk, username=user.get_username(), name=user.get_full_name() or ""
+        user_id=user.pk,
+        username=user.get_username(),
+        name=person_name(user),
     )
     name = f"exports/{export.pk}/{uuid.uuid4().hex}.zip"
     try:

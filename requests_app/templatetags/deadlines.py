@@ -20,8 +20,8 @@ register = template.Library()
 @register.simple_tag
 def days_left(case: Any, calendar: BusinessCalendar, today: date) -> SafeString:
     """ "3 business days left", "Due today", "2 business days late" or "Clock paused"."""
-    if not case.is_open:
-        return format_html("")
+    if not case.awaiting_reply:
+        return SafeString("")
     if case.clock_paused and not is_overdue(case, today):
         return format_html(
             '<span class="paused-mark" title="{}">{}</span>',

@@ -13,6 +13,7 @@ from requests_app.exports.masking import (
     mask_phone,
     masks_contact_details,
 )
+from requests_app.people import person_name
 
 register = template.Library()
 
@@ -44,4 +45,4 @@ def export_user(user_id: str) -> str:
         user = get_user_model().objects.get(pk=int(user_id))
     except (ValueError, get_user_model().DoesNotExist):
         return user_id
-    return user.get_full_name() or user.get_username()
+    return person_name(user)

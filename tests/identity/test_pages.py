@@ -317,7 +317,7 @@ def test_staff_confirm_a_masking_on_the_page(staff: Any, manager: Any, case: Cas
     assert response.status_code == 302
     confirmation = document.maskings.get()
     assert confirmation.confirmed_by == manager and confirmation.recorded_by == staff
-    assert "confirmed by 健一 佐藤" in client_for(staff).get(page_of(case)).content.decode()
+    assert "confirmed by 佐藤 健一" in client_for(staff).get(page_of(case)).content.decode()
 
 
 def test_a_withdrawal_needs_a_reason_and_shows_on_the_page(staff: Any, case: Case) -> None:

@@ -184,7 +184,7 @@ def test_staff_confirm_the_shredding_on_the_shredding_page(
     assert "1 copy due for shredding" in page
     assert "Shredding confirmed in the last" in page
     case_page = client_for(staff).get(reverse("requests_app:case_detail", args=[case.reference]))
-    assert "confirmed by 花子 山田" in case_page.content.decode()
+    assert "confirmed by 山田 花子" in case_page.content.decode()
     with pytest.raises(InvalidInput, match="already confirmed"):
         services.paper_confirm_shredded(document=licence, actor=staff)
 

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 READERS = {"staff", "manager", "auditor", "administrator"}
 WORKERS = {"staff", "manager"}
+OVERSEERS = {"manager", "auditor"}
 ALL = ("staff", "manager", "auditor", "administrator", "outsider")
 
 
@@ -29,6 +30,7 @@ def pages(case: Case) -> list[tuple[str, str, set[str], dict[str, Any]]]:
     item = case.items.get()
     return [
         ("get", reverse("requests_app:case_list"), READERS, {}),
+        ("get", reverse("requests_app:dashboard"), OVERSEERS, {}),
         ("get", reverse("requests_app:case_detail", args=[ref]), READERS, {}),
         ("get", reverse("requests_app:case_create"), WORKERS, {}),
         ("get", reverse("requests_app:case_edit", args=[ref]), WORKERS, {}),

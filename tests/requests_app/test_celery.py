@@ -225,6 +225,8 @@ def test_a_reminder_arrives_over_real_smtp(staff: Any, settings: Any) -> None:
 
 
 def test_the_schedule_names_real_tasks_and_the_app_is_safe_by_default() -> None:
+    # What a worker does on start: import every app's tasks module (autodiscovery).
+    app.loader.import_default_modules()
     for name, entry in BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name
     assert app.conf.beat_schedule is BEAT_SCHEDULE

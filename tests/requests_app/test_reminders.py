@@ -11,8 +11,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from requests_app import reminders, services, tasks
+from requests_app import demo, reminders, services, tasks
 from requests_app.audit import AuditChainHead, AuditEvent
+from requests_app.deadlines import is_overdue
 from requests_app.models import Case, MessageKind, SentMessage, UserPreference
 from tests.clock import office_time
 from tests.factories import make_case
@@ -145,6 +146,21 @@ def test_an_extension_stops_the_overdue_messages(staff: Any, manager: Any) -> No
         services.case_extend_deadline(
             case=case, actor=staff, reason="調査範囲が広いため", new_due_date=D(2026, 12, 18)
         )
+        assert sweep() == 0
+    assert mail.outbox == []
+
+
+def test_once_the_reply_is_mailed_the_case_is_no_longer_late(staff: Any, manager: Any) -> None:
+    """Mailing the reply meets the obligation; closing the case may wait without alarms."""
+    with office_time(D(2026, 11, 2)) as move:
+        case = make_case(actor=staff, manager=manager, kinds=("complaint",), state="in_progress")
+        move(D(2026, 11, 20))  # three days after the due date (the 17th)
+        case = demo.walk_to(case, "reply_sent", staff=staff, manager=manager)
+        assert case.reply_sent_on == D(2026, 11, 20)
+        move(MONDAY)
+        assert not is_overdue(case, MONDAY)
+        assert reminders.notices_for(case, day=MONDAY, managers=[manager]) == []
+        mail.outbox.clear()
         assert sweep() == 0
     assert mail.outbox == []
 
