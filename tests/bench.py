@@ -80,6 +80,12 @@ def seed(count: int) -> Any:
             batch_size=5000,
         )
         print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
+    from django.db import connection
+
+    # Fresh planner statistics, as autovacuum keeps them in production: a freshly bulk-loaded
+    # table has none, and the plans (and figures) would be those of an unanalysed database.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return staff
 
 
