@@ -5,6 +5,7 @@ Each bar can link to the case list that it counts, so a picture is as checkable 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.utils.html import format_html
@@ -32,9 +33,12 @@ def bar_chart(
     target: float | None = None,
     target_label: str = "",
 ) -> SafeString:
-    """A bar chart with a labelled y axis (0 … maximum) and an optional target line."""
-    top = maximum if maximum is not None else max([b.value or 0 for b in bars] + [1])
-    top = top or 1
+    """A bar chart with a labelled y axis (0 … maximum) and an optional target line.
+
+    Without a maximum the values are counts: the axis ends at a round number and its four
+    steps are whole numbers (1, 2, 5, 10, 20, 50 …).
+    """
+    top = maximum if maximum is not None else _count_axis_top(max(b.value or 0 for b in bars))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(bars), 1)
     parts: list[str] = [
@@ -77,7 +81,8 @@ def bar_chart(
         )
         if bar.value is None:
             continue
-        height = plot_h * min(bar.value, top) / top
+        # A zero is drawn as a hairline, so that it reads as "none" and not "no data".
+        height = max(plot_h * min(bar.value, top) / top, 1.5)
         rect = format_html(
             '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',
             _n(x),
@@ -106,6 +111,17 @@ def bar_chart(
         )
     parts.append("</svg>")
     return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every part escaped
+
+
+def _count_axis_top(largest: float) -> int:
+    """The smallest 4 × step (step 1, 2 or 5 × 10ⁿ) that holds `largest`."""
+    needed = max(math.ceil(largest / 4), 1)
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * magnitude >= needed:
+                return 4 * factor * magnitude
+        magnitude *= 10
 
 
 def _n(value: float) -> str:

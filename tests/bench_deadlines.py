@@ -56,7 +56,7 @@ def run(staff: Any) -> None:
 
     from requests_app import deadlines, reminders
     from requests_app.business_calendar import load_calendar
-    from requests_app.models import OPEN_STATES
+    from requests_app.models import AWAITING_REPLY_STATES
 
     manager_ids = _people(staff)
     # Cases made by bulk inserts have no reminder date yet; the sweep's repair step fills
@@ -70,7 +70,7 @@ def run(staff: Any) -> None:
             flush=True,
         )
     day = load_calendar().next_working_day(_today())
-    states = sorted(OPEN_STATES)
+    states = sorted(AWAITING_REPLY_STATES)  # the clock stops once the reply is mailed
     managers = ", ".join(["%s"] * len(manager_ids)) or "NULL"
     sql = _HANDWRITTEN.format(open_states=", ".join(["%s"] * len(states)), managers=managers)
     count = len(manager_ids)

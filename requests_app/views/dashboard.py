@@ -24,7 +24,12 @@ class DashboardView(CapabilityRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         defaults = dashboard.default_filters(today)
-        form = DashboardForm(request.GET or None, today=today)
+        # The month fields show the period on screen, the default one included.
+        shown = {
+            "first_month": f"{defaults.first_month:%Y-%m}",
+            "last_month": f"{defaults.last_month:%Y-%m}",
+        }
+        form = DashboardForm(request.GET or None, today=today, initial=shown)
         filters, status = defaults, 200
         if form.is_bound:
             if form.is_valid():

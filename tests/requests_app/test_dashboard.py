@@ -3,6 +3,7 @@ a fixed number of queries, who may see it, and bad input."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from datetime import date as D
 from typing import Any
@@ -283,3 +284,31 @@ def test_full_width_months_are_understood(cases: dict[str, Case], manager: Any) 
         )
     assert page.status_code == 200
     assert page.context["board"].filters.first_month == D(2026, 11, 1)
+
+
+def test_a_count_chart_has_whole_number_steps_and_escapes_its_text() -> None:
+    from requests_app.charts import Bar, bar_chart
+
+    svg = str(
+        bar_chart(
+            [
+                Bar("0–7", 5, href="/cases/?state=open&x=1", title="<b>5</b>"),
+                Bar("8–14", 0),
+                Bar("15+", None),
+            ],
+            title="Open cases",
+        )
+    )
+    axis = re.findall(r'<text class="axis"[^>]*text-anchor="end">([^<]*)</text>', svg)
+    assert axis == ["0", "2", "4", "6", "8"]
+    assert '<a href="/cases/?state=open&amp;x=1">' in svg
+    assert "&lt;b&gt;5&lt;/b&gt;" in svg and "<b>" not in svg
+    # The zero is a hairline bar; "no value" draws none.
+    assert svg.count('<rect class="bar"') == 2
+
+
+def test_the_month_fields_show_the_default_period(manager: Any) -> None:
+    with office_time(TODAY):
+        html = client_for(manager).get(reverse("requests_app:dashboard")).content.decode()
+    assert 'name="first_month" value="2025-12"' in html
+    assert 'name="last_month" value="2026-11"' in html
