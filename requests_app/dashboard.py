@@ -125,10 +125,19 @@ class MonthRow:
 
 
 @dataclass(frozen=True)
+class KindMonth:
+    """One kind's replies in one month and how long they took."""
+
+    replied: Figure
+    durations: Durations
+
+
+@dataclass(frozen=True)
 class KindRow:
     label: str
     replied: Figure
     durations: Durations
+    months: list[KindMonth]  # in the order of `Dashboard.months`
 
 
 @dataclass(frozen=True)
@@ -353,6 +362,7 @@ def _months(board: Dashboard, calendar: BusinessCalendar) -> None:
 
 
 def _kinds(board: Dashboard, calendar: BusinessCalendar) -> None:
+    """Replies in the period by kind: how many and how long, overall and month by month."""
     f = board.filters
     kinds = [kind for kind in RequestKind if not f.kind or kind == f.kind]
     replied = _count_by_kind(
@@ -361,20 +371,33 @@ def _kinds(board: Dashboard, calendar: BusinessCalendar) -> None:
         today=board.today,
         calendar=calendar,
     )
+    starts = _month_starts(f)
     for kind in kinds:
-        rows = replied[kind.value]
+        by_month: dict[date, list[tuple[int, int]]] = defaultdict(list)
+        for arrival, reply, n in replied[kind.value]:
+            if reply is not None:
+                days = calendar.business_days_between(arrival, reply)
+                by_month[reply.replace(day=1)].append((days, n))
+        months = [
+            KindMonth(
+                Figure(
+                    sum(n for _days, n in by_month[start]),
+                    f.cases(kind=kind.value, replied_from=start, replied_to=month_end(start)),
+                ),
+                durations(by_month[start]),
+            )
+            for start in starts
+        ]
+        everything = durations(pair for start in starts for pair in by_month[start])
         board.kinds.append(
             KindRow(
                 str(kind.label),
                 Figure(
-                    sum(n for _a, _r, n in rows),
+                    everything.count,
                     f.cases(kind=kind.value, replied_from=f.first_month, replied_to=f.period_end),
                 ),
-                durations(
-                    (calendar.business_days_between(arrival, reply), n)
-                    for arrival, reply, n in rows
-                    if reply is not None
-                ),
+                everything,
+                months,
             )
         )
 

@@ -312,3 +312,14 @@ def test_the_month_fields_show_the_default_period(manager: Any) -> None:
         html = client_for(manager).get(reverse("requests_app:dashboard")).content.decode()
     assert 'name="first_month" value="2025-12"' in html
     assert 'name="last_month" value="2026-11"' in html
+
+
+def test_replies_by_kind_month_by_month(cases: dict[str, Case]) -> None:
+    rows = {row.label: row for row in board().kinds}
+    complaint = rows["Inquiry, opinion or complaint (Art. 40)"]
+    october, november = complaint.months[-2:]
+    assert (october.replied.value, october.durations.median) == (1, 5)  # A
+    assert (november.replied.value, november.durations.median) == (1, 11)  # B
+    disclosure = rows["Disclosure (Art. 33)"].months[-1]
+    assert (disclosure.replied.value, disclosure.durations.p90) == (1, 14)  # C
+    assert all(cell.replied.value == 0 for cell in complaint.months[:-2])
