@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -184,34 +184,42 @@ class ChangeAddView(ItemFormView):
         services.item_add_change(item=item, actor=request.user, **form.cleaned_data)
 
 
-class RecordRemoveView(CapabilityRequiredMixin, View):
+class _ItemRowRemoveView(CapabilityRequiredMixin, View):
+    """Remove one row an item's letter will report (a disclosed record or a change)."""
+
     capability = Capability.WORK_CASES
+    model: type[DisclosedRecord] | type[ItemChange]
+    removed: Any  # the message shown once it is gone
+    remove: Callable[[Any, Any], None]  # the service that removes it: (row, actor)
 
     def post(self, request: HttpRequest, reference: str, item_id: int, pk: int) -> HttpResponse:
         case = get_case_or_404(reference)
-        record = get_object_or_404(DisclosedRecord, pk=pk, item_id=item_id, item__case=case)
+        row = get_object_or_404(self.model, pk=pk, item_id=item_id, item__case=case)
         try:
-            services.item_remove_disclosed_record(record=record, actor=request.user)
+            self.remove(row, request.user)
         except ServiceError as error:
             show_error(request, error)
         else:
-            messages.success(request, _("The row was removed."))
+            messages.success(request, self.removed)
         return _back(case, f"item-records-{item_id}")
 
 
-class ChangeRemoveView(CapabilityRequiredMixin, View):
-    capability = Capability.WORK_CASES
+class RecordRemoveView(_ItemRowRemoveView):
+    model = DisclosedRecord
+    removed = gettext_lazy("The row was removed.")
 
-    def post(self, request: HttpRequest, reference: str, item_id: int, pk: int) -> HttpResponse:
-        case = get_case_or_404(reference)
-        change = get_object_or_404(ItemChange, pk=pk, item_id=item_id, item__case=case)
-        try:
-            services.item_remove_change(change=change, actor=request.user)
-        except ServiceError as error:
-            show_error(request, error)
-        else:
-            messages.success(request, _("The change was removed."))
-        return _back(case, f"item-records-{item_id}")
+    @staticmethod
+    def remove(row: Any, actor: Any) -> None:
+        services.item_remove_disclosed_record(record=row, actor=actor)
+
+
+class ChangeRemoveView(_ItemRowRemoveView):
+    model = ItemChange
+    removed = gettext_lazy("The change was removed.")
+
+    @staticmethod
+    def remove(row: Any, actor: Any) -> None:
+        services.item_remove_change(change=row, actor=actor)
 
 
 class LetterStatusView(CapabilityRequiredMixin, View):

@@ -463,3 +463,47 @@ def test_refusal_letter_gives_ground_and_reasons(staff: Any, manager: Any) -> No
     assert "業務の適正な実施に著しい支障を及ぼすおそれ" in text  # the ground
     assert "業務の適正な実施に著しい支障を及ぼすおそれがあるため。" in text  # the reasons
     assert "第36条" in text
+
+
+def test_rows_are_removed_from_the_case_page_and_a_stale_row_is_a_404(
+    staff: Any, manager: Any
+) -> None:
+    from django.urls import reverse
+
+    from requests_app.letters.services import RecordRow
+    from tests.conftest import client_for
+
+    case = make_case(
+        actor=staff, manager=manager, kinds=("disclosure", "correction"), state="in_progress"
+    )
+    disclosure, correction = case.items.order_by("id")
+    services.item_add_disclosed_records(
+        item=disclosure, actor=staff, rows=[RecordRow("連絡先", "電話番号", "052-1", "顧客台帳")]
+    )
+    record = disclosure.disclosed_records.get()
+    change = services.item_add_change(
+        item=correction, actor=staff, subject="住所", before="旧住所", after="新住所"
+    )
+    client = client_for(staff)
+    for name, item, row in (
+        ("item_record_remove", disclosure, record),
+        ("item_change_remove", correction, change),
+    ):
+        url = reverse(f"requests_app:{name}", args=[case.reference, item.pk, row.pk])
+        response = client.post(url)
+        assert response.status_code == 302
+        assert response["Location"].endswith(f"#item-records-{item.pk}")
+        assert client.post(url).status_code == 404  # already gone
+    assert not disclosure.disclosed_records.exists() and not correction.changes.exists()
+    assert (
+        AuditEvent.objects.filter(
+            case=case, action__in=["case.item.record_removed", "case.item.change_removed"]
+        ).count()
+        == 2
+    )
+    assert (
+        client_for(manager, language="en")
+        .get(reverse("requests_app:case_detail", args=[case.reference]))
+        .status_code
+        == 200
+    )
