@@ -6,8 +6,10 @@ Used by `manage.py seed_demo` and by the test factories, so demo and tests look 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -294,3 +296,66 @@ def send_reply_letters(case: Any, *, staff: Any, manager: Any) -> Any:
             sent_on=timezone.localdate(),
         )
     return type(case).objects.get(pk=case.pk)
+
+
+# --- a year of history, for the dashboard --------------------------------------------------
+
+
+@contextmanager
+def office_clock() -> Iterator[Callable[[date], None]]:
+    """Let the services believe it is another day (10:00 in Tokyo), for demo history only.
+
+    The services read the time from `django.utils.timezone.now`; walking past cases through
+    them at their own dates gives histories, due dates, letters and audit events that agree
+    with each other, as if the office had used the app all year.
+    """
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    current = [timezone.now()]
+
+    def move(day: date) -> None:
+        current[0] = datetime.combine(day, time(10), tzinfo=ZoneInfo("Asia/Tokyo"))
+
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: current[0]):
+        yield move
+
+
+@dataclass(frozen=True)
+class PastCase:
+    """A case of the demo's history: when it arrived and the day of each later step."""
+
+    arrival: date
+    kinds: list[str]
+    steps: list[tuple[date, str]]  # (day, state to walk to), in order
+
+
+def plan_history(rng: random.Random, *, today: date, months: int, calendar: Any) -> list[PastCase]:
+    """A few cases a month for `months` months before this one, each replied to and closed:
+    most within their deadline, some after waiting on the requester, a few late."""
+    from requests_app.models import CaseState as S
+
+    this_month = today.replace(day=1)
+    planned = []
+    for back in range(months, 0, -1):
+        index = this_month.year * 12 + this_month.month - 1 - back
+        start = date(index // 12, index % 12 + 1, 1)
+        for _ in range(rng.randint(3, 6)):
+            arrival = calendar.next_working_day(start + timedelta(days=rng.randint(0, 26)))
+            waited = rng.choice([0, 0, 0, 1, 3, 6])  # days waiting for identity documents
+            verified = calendar.next_working_day(arrival + timedelta(days=waited))
+            worked = rng.choice([3, 4, 5, 6, 7, 8, 9, 10, 16])  # a few go past two weeks
+            replied = calendar.next_working_day(verified + timedelta(days=worked))
+            closed = calendar.next_working_day(replied + timedelta(days=2))
+            if closed >= today:
+                continue
+            refused = rng.random() < 0.1
+            steps: list[tuple[date, str]] = [
+                (arrival, S.AWAITING_IDENTITY),
+                (verified, S.IN_PROGRESS),
+            ]
+            if refused:
+                steps.append((replied, S.REFUSED))
+            steps += [(replied, S.REPLY_SENT), (closed, S.CLOSED)]
+            planned.append(PastCase(arrival, kinds(rng), steps))
+    return sorted(planned, key=lambda past: past.arrival)

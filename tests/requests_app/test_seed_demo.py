@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from requests_app.audit import AuditEvent, verify_chain
 from requests_app.models import Case, CaseState
@@ -18,15 +19,42 @@ pytestmark = pytest.mark.usefixtures("reference_data")
 @override_settings(DEBUG=True)
 def test_seed_demo_creates_logins_and_a_case_in_every_state() -> None:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--history-months", "2", stdout=out)
     text = out.getvalue()
     for username in ("staff", "manager", "auditor", "admin"):
         assert username in text
         assert get_user_model().objects.get(username=username).groups.count() == 1
     assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
     assert verify_chain() is None
+    total = Case.objects.count()
     call_command("seed_demo", stdout=StringIO())  # again: no duplicates, passwords reset
-    assert Case.objects.count() == 15
+    assert Case.objects.count() == total
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_history_is_closed_cases_walked_at_their_own_dates() -> None:
+    from requests_app.letters.models import Letter
+
+    today = timezone.localdate()
+    call_command("seed_demo", "--history-months", "2", stdout=StringIO())
+    # The past cases were opened on their arrival day; today's demo cases were opened today.
+    opened = {
+        event.case_id: timezone.localdate(event.at)
+        for event in AuditEvent.objects.filter(action="case.opened")
+    }
+    past = [case for case in Case.objects.all() if opened[case.pk] < today]
+    assert len(past) >= 3
+    for case in past:
+        assert opened[case.pk] == case.arrival_date
+        assert case.state == CaseState.CLOSED and case.reply_sent_on is not None
+        assert case.arrival_date < case.reply_sent_on < today
+        # The reply went out on the day its letters were mailed.
+        mailed = Letter.objects.filter(case=case, sent_on__isnull=False)
+        assert mailed.exists() and {letter.sent_on for letter in mailed} == {case.reply_sent_on}
+    # The trail runs forward in time, as it would have in the office.
+    times = list(AuditEvent.objects.order_by("seq").values_list("at", flat=True))
+    assert times == sorted(times)
+    assert verify_chain() is None
 
 
 @override_settings(DEBUG=True)

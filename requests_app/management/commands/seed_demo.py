@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from requests_app import bulk, demo, services
+from requests_app.business_calendar import load_calendar
 from requests_app.models import Case, CaseState
 from requests_app.permissions import Role
 
@@ -38,6 +39,12 @@ class Command(BaseCommand):
             "--cases", type=int, default=0, help="Add this many synthetic cases (bulk)."
         )
         parser.add_argument("--events-per-case", type=int, default=10)
+        parser.add_argument(
+            "--history-months",
+            type=int,
+            default=11,
+            help="Months of past, closed cases before this one (for the SLA dashboard).",
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
             "--allow-production",
@@ -63,6 +70,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(self.style.SUCCESS(f"Added {created} synthetic cases."))
         elif not Case.objects.exists():
+            self._history(users, rng, months=options["history_months"])
             self._demo_cases(users, rng)
         self._print_logins()
 
@@ -109,21 +117,57 @@ class Command(BaseCommand):
             (CaseState.ABANDONED, 60),
         ]
         for target, days_ago in plan:
-            p = demo.person(rng)
             kinds = demo.kinds(rng)
             if target is CaseState.AWAITING_FEE:
                 kinds = ["disclosure"]
-            arrival = today - timedelta(days=days_ago)
-            case = services.case_open(
-                actor=staff,
-                requester=services.RequesterData(**p.__dict__),
-                case_data=services.CaseData(
-                    arrival_date=arrival,
-                    postmark_date=arrival - timedelta(days=1),
-                    mail_type="simple_registered",
-                    disclosure_method="paper" if "disclosure" in kinds else "",
-                ),
-                items=[services.ItemData(kind=k, details=demo.DETAILS[k]) for k in kinds],
-            )
+            case = _open(staff, rng, today - timedelta(days=days_ago), kinds)
             demo.walk_to(case, target, staff=staff, manager=manager)
         self.stdout.write(self.style.SUCCESS(f"Added {len(plan)} demo cases."))
+
+    def _history(self, users: dict[str, Any], rng: random.Random, *, months: int) -> None:
+        """Past cases, replied to and closed, walked through the services at their own dates.
+
+        Every step of every case runs in date order, so the audit trail moves forward in
+        time as it would have in the office.
+        """
+        if months <= 0:
+            return
+        staff, manager = users["staff"], users["manager"]
+        plan = demo.plan_history(
+            rng, today=timezone.localdate(), months=months, calendar=load_calendar()
+        )
+        agenda = sorted(
+            [(past.arrival, number, -1, "") for number, past in enumerate(plan)]
+            + [
+                (day, number, step, state)
+                for number, past in enumerate(plan)
+                for step, (day, state) in enumerate(past.steps)
+            ]
+        )
+        cases: dict[int, Any] = {}
+        with demo.office_clock() as move:
+            for day, number, step, state in agenda:
+                move(day)
+                if step < 0:
+                    past = plan[number]
+                    cases[number] = _open(staff, rng, past.arrival, past.kinds)
+                else:
+                    cases[number] = demo.walk_to(cases[number], state, staff=staff, manager=manager)
+        self.stdout.write(
+            self.style.SUCCESS(f"Added {len(plan)} past cases ({months} months of history).")
+        )
+
+
+def _open(staff: Any, rng: random.Random, arrival: Any, kinds: list[str]) -> Any:
+    p = demo.person(rng)
+    return services.case_open(
+        actor=staff,
+        requester=services.RequesterData(**p.__dict__),
+        case_data=services.CaseData(
+            arrival_date=arrival,
+            postmark_date=arrival - timedelta(days=1),
+            mail_type="simple_registered",
+            disclosure_method="paper" if "disclosure" in kinds else "",
+        ),
+        items=[services.ItemData(kind=k, details=demo.DETAILS[k]) for k in kinds],
+    )
