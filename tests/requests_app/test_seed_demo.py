@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -32,11 +33,14 @@ def test_seed_demo_creates_logins_and_a_case_in_every_state() -> None:
 
 
 @override_settings(DEBUG=True)
+@pytest.mark.django_db(transaction=True)  # commits for real: messages go out as they would
 def test_the_demo_history_is_closed_cases_walked_at_their_own_dates() -> None:
     from requests_app.letters.models import Letter
 
     today = timezone.localdate()
-    call_command("seed_demo", "--history-months", "2", stdout=StringIO())
+    with mock.patch("celery.app.task.Task.apply_async") as queued:
+        call_command("seed_demo", "--history-months", "2", stdout=StringIO())
+    assert not queued.called, queued.call_args_list[:3]  # nothing left for the worker
     # The past cases were opened on their arrival day; today's demo cases were opened today.
     opened = {
         event.case_id: timezone.localdate(event.at)
