@@ -89,14 +89,21 @@ def seed(count: int) -> Any:
     return staff
 
 
-def median_ms(action: Callable[[], Any], repeat: int = REPEAT) -> float:
-    action()  # warm caches and connections
-    timings = []
+def medians_ms(*actions: Callable[[], Any], repeat: int = REPEAT) -> list[float]:
+    """The median time of each action, the actions taking turns round by round.
+
+    Taking turns, rather than timing one action and then the next, puts a figure and its
+    baseline under the same load: on a shared machine the speed drifts within seconds.
+    """
+    for action in actions:
+        action()  # warm caches and connections
+    timings: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+        for action, times in zip(actions, timings, strict=True):
+            started = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(times) for times in timings]
 
 
 def read_queries(capture: Any) -> list[str]:
@@ -150,7 +157,7 @@ def bench_pages(staff: Any) -> None:
         get(list_url)()
     # Copy the SQL now: every request clears the connection's query log.
     list_sql = read_queries(captured)
-    report("case_list", median_ms(get(list_url)), median_ms(replay(list_sql)))
+    report("case_list", *medians_ms(get(list_url), replay(list_sql)))
 
     busiest = Case.objects.filter(state="closed").order_by("-id").first()
     assert busiest is not None
@@ -158,7 +165,7 @@ def bench_pages(staff: Any) -> None:
     with CaptureQueriesContext(connection) as captured:
         get(page_url)()
     page_sql = read_queries(captured)
-    report("case_page", median_ms(get(page_url)), median_ms(replay(page_sql)))
+    report("case_page", *medians_ms(get(page_url), replay(page_sql)))
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.bench import median_ms, read_queries, replay, report
+from tests.bench import medians_ms, read_queries, replay, report
 
 
 def run(staff: Any) -> None:
@@ -33,4 +33,4 @@ def run(staff: Any) -> None:
         page()
     statements = read_queries(captured)
     print(f"dashboard: {len(captured)} queries", flush=True)
-    report("dashboard", median_ms(page, repeat=11), median_ms(replay(statements), repeat=11))
+    report("dashboard", *medians_ms(page, replay(statements), repeat=11))

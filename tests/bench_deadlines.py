@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.bench import median_ms, report
+from tests.bench import medians_ms, report
 
 _HANDWRITTEN = """
 SELECT c.id
@@ -130,7 +130,7 @@ def _measure(staff: Any, manager_ids: list[int]) -> None:
     selected = sweep_selection()
     assert selected == handwritten(), "the sweep and the SQL baseline disagree"
     print(f"deadline_sweep: {len(selected)} cases need a message on {day}", flush=True)
-    report("deadline_sweep", median_ms(sweep_selection), median_ms(handwritten))
+    report("deadline_sweep", *medians_ms(sweep_selection, handwritten))
 
 
 def _today() -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.bench import median_ms, read_queries, replay, report
+from tests.bench import medians_ms, read_queries, replay, report
 
 
 def _case_with_documents(staff: Any) -> Any:
@@ -67,7 +67,7 @@ def run(staff: Any) -> None:
         with CaptureQueriesContext(connection) as captured:
             gate()
         gate_sql = read_queries(captured)
-        report("identity_gate", median_ms(gate), median_ms(replay(gate_sql)))
+        report("identity_gate", *medians_ms(gate, replay(gate_sql)))
 
         client = Client()
         client.force_login(staff)
@@ -81,7 +81,7 @@ def run(staff: Any) -> None:
             page()
         # Copy the SQL now: every request clears the connection's query log.
         page_sql = read_queries(captured)
-        report("identity_case_page", median_ms(page), median_ms(replay(page_sql)))
+        report("identity_case_page", *medians_ms(page, replay(page_sql)))
 
         today = timezone.localdate()
 
@@ -91,5 +91,5 @@ def run(staff: Any) -> None:
         with CaptureQueriesContext(connection) as captured:
             sweep()
         sweep_sql = read_queries(captured)
-        report("identity_retention_sweep", median_ms(sweep), median_ms(replay(sweep_sql)))
+        report("identity_retention_sweep", *medians_ms(sweep, replay(sweep_sql)))
         transaction.set_rollback(True)
