@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -362,59 +363,66 @@ class LetterRetryView(CapabilityRequiredMixin, View):
         return _letter_back(letter)
 
 
-class LetterMailingView(CapabilityRequiredMixin, View):
+class _LetterFormView(CapabilityRequiredMixin, View, ABC):
+    """Post one of the letter page's forms to its service; on bad input, the page again (400)."""
+
     capability = Capability.WORK_CASES
+    form_class: type[forms.Form]
+    prefix: str  # also the form's name in the page context: "<prefix>_form"
+
+    @abstractmethod
+    def save(self, letter: Letter, actor: Any, data: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def announce(self, request: HttpRequest, case: Case, letter: Letter) -> None: ...
 
     def post(self, request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         case = get_case_or_404(reference)
         letter = _letter_or_404(case, pk)
-        form = MailingForm(request.POST, prefix="mailing")
+        form = self.form_class(request.POST, prefix=self.prefix)
         if form.is_valid():
             try:
-                services.letter_record_mailing(
-                    letter=letter, actor=request.user, **form.cleaned_data
-                )
+                self.save(letter, request.user, form.cleaned_data)
             except ServiceError as error:
                 show_error(request, error)
             else:
-                case.refresh_from_db()
-                messages.success(
-                    request,
-                    _("Letter %(number)s is recorded as mailed. The case is “%(state)s”.")
-                    % {"number": letter.number, "state": case.get_state_display()},
-                )
+                self.announce(request, case, letter)
                 return _letter_back(letter)
         else:
             messages.error(request, _("Please correct the errors below."))
-        context = letter_page_context(request, case, letter, mailing_form=form)
+        context = letter_page_context(request, case, letter, **{f"{self.prefix}_form": form})
         return render(request, "letters/letter_detail.html", context, status=400)
 
 
-class LetterReturnedView(CapabilityRequiredMixin, View):
-    capability = Capability.WORK_CASES
+class LetterMailingView(_LetterFormView):
+    form_class = MailingForm
+    prefix = "mailing"
 
-    def post(self, request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-        case = get_case_or_404(reference)
-        letter = _letter_or_404(case, pk)
-        form = ReturnedForm(request.POST, prefix="returned")
-        if form.is_valid():
-            try:
-                services.letter_record_returned(
-                    letter=letter, actor=request.user, **form.cleaned_data
-                )
-            except ServiceError as error:
-                show_error(request, error)
-            else:
-                messages.warning(
-                    request,
-                    _("Letter %(number)s is recorded as returned undeliverable.")
-                    % {"number": letter.number},
-                )
-                return _letter_back(letter)
-        else:
-            messages.error(request, _("Please correct the errors below."))
-        context = letter_page_context(request, case, letter, returned_form=form)
-        return render(request, "letters/letter_detail.html", context, status=400)
+    def save(self, letter: Letter, actor: Any, data: dict[str, Any]) -> None:
+        services.letter_record_mailing(letter=letter, actor=actor, **data)
+
+    def announce(self, request: HttpRequest, case: Case, letter: Letter) -> None:
+        case.refresh_from_db()
+        messages.success(
+            request,
+            _("Letter %(number)s is recorded as mailed. The case is “%(state)s”.")
+            % {"number": letter.number, "state": case.get_state_display()},
+        )
+
+
+class LetterReturnedView(_LetterFormView):
+    form_class = ReturnedForm
+    prefix = "returned"
+
+    def save(self, letter: Letter, actor: Any, data: dict[str, Any]) -> None:
+        services.letter_record_returned(letter=letter, actor=actor, **data)
+
+    def announce(self, request: HttpRequest, case: Case, letter: Letter) -> None:
+        messages.warning(
+            request,
+            _("Letter %(number)s is recorded as returned undeliverable.")
+            % {"number": letter.number},
+        )
 
 
 # --- batches -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -141,6 +142,41 @@ def test_manager_approves_and_staff_record_mailing_on_the_letter_page(
     )
     assert "The case is “Reply sent”." in good.content.decode()
     assert Case.objects.get(pk=letter.case_id).state == CaseState.REPLY_SENT
+
+
+def test_staff_record_a_returned_letter_on_the_letter_page(
+    letter: Letter, staff: Any, manager: Any
+) -> None:
+    services.letter_approve(letter=letter, actor=manager)
+    services.letter_record_mailing(
+        letter=letter,
+        actor=staff,
+        method="ordinary",
+        tracking_number="",
+        sent_on=timezone.localdate(),
+    )
+    future = (timezone.localdate() + timedelta(days=1)).isoformat()
+    bad = client_for(staff).post(
+        letter_url("letter_returned", letter), {"returned-returned_on": future}
+    )
+    assert bad.status_code == 400
+    assert "The date it came back cannot be in the future." in bad.content.decode()
+    letter.refresh_from_db()
+    assert letter.returned_on is None
+    good = client_for(staff).post(
+        letter_url("letter_returned", letter),
+        {
+            "returned-returned_on": timezone.localdate().isoformat(),
+            "returned-note": "あて所に尋ねあたりません",
+        },
+        follow=True,
+    )
+    assert f"Letter {letter.number} is recorded as returned undeliverable." in (
+        good.content.decode()
+    )
+    letter.refresh_from_db()
+    assert letter.returned_on == timezone.localdate()
+    assert letter.returned_note == "あて所に尋ねあたりません"
 
 
 def test_the_case_page_says_what_the_reply_still_needs(decided: Case, staff: Any) -> None:
