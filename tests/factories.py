@@ -9,7 +9,8 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from requests_app import demo, services
+from requests_app import services
+from requests_app.demo import cases as demo
 from requests_app.models import Case
 
 _rng = random.Random(7)

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from requests_app.models import CaseState, Letter
 from tests.browser.test_case_flow import sign_in
 from tests.factories import make_case
-from tests.letters.conftest import pdftotext
+from tests.requests_app.letters.conftest import pdftotext
 
 pytestmark = [
     pytest.mark.browser,

@@ -16,7 +16,7 @@ from identity import services
 from identity.models import DocumentScan, ReceivedDocument
 from identity.retention import destroy_due_copies, destruction_date, latest_due_start
 from identity.scans import Scan
-from requests_app import demo
+from requests_app.demo import cases as demo
 from requests_app import services as case_services
 from requests_app.audit import AuditEvent, verify_chain
 from requests_app.errors import InvalidInput

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.test_settings import PRODUCTION, run_django
+from tests.config.test_settings import PRODUCTION, run_django
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from requests_app import dashboard, demo, services
+from requests_app import dashboard, services
+from requests_app.demo import cases as demo
 from requests_app.business_calendar import load_calendar
 from requests_app.dashboard import Figure
 from requests_app.models import Case

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import bulk, services
+from requests_app import services
+from requests_app.demo import bulk
 from requests_app.audit import AuditEvent
 from requests_app.models import Case, CaseState
 from tests.conftest import client_for

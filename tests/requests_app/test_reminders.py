@@ -11,7 +11,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from requests_app import demo, reminders, services, tasks
+from requests_app import reminders, services, tasks
+from requests_app.demo import cases as demo
 from requests_app.audit import AuditChainHead, AuditEvent
 from requests_app.deadlines import is_overdue
 from requests_app.models import Case, MessageKind, SentMessage, UserPreference

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from requests_app import services
 from requests_app.audit import AuditEvent
-from requests_app.demo import send_reply_letters
+from requests_app.demo.cases import send_reply_letters
 from requests_app.errors import InvalidInput, NotPermitted, StaleState, TransitionBlocked
 from requests_app.models import Case, CaseState, Outcome
 from tests.factories import make_case

@@ -17,7 +17,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from requests_app import bulk, demo, services, tasks
+from requests_app import services, tasks
+from requests_app.demo import bulk
+from requests_app.demo import cases as demo
 from requests_app.business_calendar import load_calendar
 from requests_app.models import Case, CaseState
 from requests_app.permissions import Role

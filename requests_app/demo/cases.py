@@ -139,7 +139,7 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     Each step runs only from the state it starts in, so a test can walk a case part of
     the way on one day and on from there on a later one.
     """
-    from identity.demo import log_passing_documents
+    from requests_app.demo.identity import log_passing_documents
     from requests_app import services
     from requests_app.models import CaseState as S
     from requests_app.models import FeeForm

@@ -13,7 +13,7 @@ from requests_app.errors import ServiceError
 from requests_app.letters import services
 from requests_app.models import Case, CaseState, Letter
 from tests.factories import make_case
-from tests.letters.conftest import generate
+from tests.requests_app.letters.conftest import generate
 from tests.requests_app.test_concurrency import race
 
 pytestmark = [

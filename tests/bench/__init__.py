@@ -1,4 +1,4 @@
-"""`make bench`: speed figures, each beside a baseline measured in the same run.
+"""`make bench` (`python -m tests.bench`): speed figures, each beside a baseline measured in the same run.
 
 Runs against its own database (the configured one with `_bench` appended, created and
 seeded on first use with BENCH_CASES cases, 100,000 by default, and ten events per case),
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 REPEAT = int(os.environ.get("BENCH_REPEAT", "25"))
 
 
@@ -47,7 +47,7 @@ def _create_postgres_database(url: str, name: str) -> None:
 
 def setup() -> None:
     os.environ["DATABASE_URL"] = _bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench_settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     sys.path.insert(0, str(ROOT))
     import django
@@ -62,7 +62,7 @@ def seed(count: int) -> Any:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from requests_app import bulk
+    from requests_app.demo import bulk
     from requests_app.models import Case
 
     user_model = get_user_model()
@@ -133,63 +133,3 @@ def report(name: str, value: float, baseline: float, unit: str = "ms") -> None:
         f"ratio={value / baseline:.2f}",
         flush=True,
     )
-
-
-def bench_pages(staff: Any) -> None:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from requests_app.models import Case
-
-    client = Client()
-    client.force_login(staff)
-
-    def get(url: str) -> Callable[[], None]:
-        def run() -> None:
-            response = client.get(url)
-            assert response.status_code == 200, response.status_code
-
-        return run
-
-    list_url = os.environ.get("BENCH_LIST_URL", "/cases/")
-    with CaptureQueriesContext(connection) as captured:
-        get(list_url)()
-    # Copy the SQL now: every request clears the connection's query log.
-    list_sql = read_queries(captured)
-    report("case_list", *medians_ms(get(list_url), replay(list_sql)))
-
-    busiest = Case.objects.filter(state="closed").order_by("-id").first()
-    assert busiest is not None
-    page_url = f"/cases/{busiest.reference}/"
-    with CaptureQueriesContext(connection) as captured:
-        get(page_url)()
-    page_sql = read_queries(captured)
-    report("case_page", *medians_ms(get(page_url), replay(page_sql)))
-
-
-def main() -> None:
-    setup()
-    staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
-    bench_pages(staff)
-    from tests import bench_identity
-
-    bench_identity.run(staff)
-
-    from tests import bench_deadlines
-
-    bench_deadlines.run(staff)
-    from tests import bench_dashboard
-
-    bench_dashboard.run(staff)
-    from tests import bench_exports
-
-    bench_exports.run(staff)
-
-    from tests import bench_letters
-
-    bench_letters.run(staff)
-
-
-if __name__ == "__main__":
-    main()

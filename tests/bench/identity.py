@@ -15,7 +15,7 @@ def _case_with_documents(staff: Any) -> Any:
     """An appointed agent's case: eight documents, a scan and an open masking."""
     from django.utils import timezone
 
-    from identity.demo import log_passing_documents
+    from requests_app.demo.identity import log_passing_documents
     from identity.scans import Scan
     from requests_app import services
     from tests.identity.factories import log_document

@@ -18,7 +18,7 @@ from requests_app.letters import services, tasks
 from requests_app.models import Case, CaseState, Letter
 from tests.conftest import client_for
 from tests.factories import make_case
-from tests.letters.conftest import generate
+from tests.requests_app.letters.conftest import generate
 
 pytestmark = pytest.mark.django_db
 

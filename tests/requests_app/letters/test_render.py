@@ -18,7 +18,7 @@ from requests_app.letters.render import letter_html, render_letter
 from requests_app.letters.services import RecordRow
 from requests_app.models import CaseState, Letter, Outcome
 from tests.factories import RequesterDataFactory, make_case
-from tests.letters.conftest import (
+from tests.requests_app.letters.conftest import (
     embedded_fonts,
     generate,
     media_files,

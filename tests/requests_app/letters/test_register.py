@@ -18,7 +18,7 @@ from requests_app.letters import services, tasks
 from requests_app.letters.content import ExtensionInputs
 from requests_app.models import Case, CaseState, Letter, Outcome
 from tests.factories import make_case
-from tests.letters.conftest import generate, media_files, pdftotext, stored_bytes
+from tests.requests_app.letters.conftest import generate, media_files, pdftotext, stored_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Documents that pass every rule, logged through the services as staff would.
 
-Used by `requests_app.demo.walk_to` (demo data and the test factories) to take a case
+Used by `requests_app.demo.cases.walk_to` (demo data and the test factories) to take a case
 through the identity gate: the requester's driver's licence and passport, and, when the
 case needs them, the agent's proof of authority and documents, or a minor's parent, their
 consent, the family register and the parent's documents.

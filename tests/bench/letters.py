@@ -1,4 +1,4 @@
-"""`make bench` figures for letters (called from tests/bench.py main()).
+"""`make bench` figures for letters (called from tests/bench/__main__.py).
 
 - letter_render: a one-page Japanese acknowledgement through the app's `render_letter`
   (template, escaping, restricted fetcher, PDF/A; fonts and stylesheet kept warm per worker

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from requests_app import audit, demo
+from requests_app import audit
+from requests_app.demo import cases as demo
 from requests_app.models import (
     ART39_DAYS,
     Case,

@@ -16,7 +16,7 @@ from requests_app.letters import selectors, services, tasks
 from requests_app.letters.render import render_letter
 from requests_app.models import CaseState, Letter, LetterBatch
 from tests.factories import RequesterDataFactory, make_case
-from tests.letters.conftest import embedded_fonts, generate, pdftotext, reader, stored_bytes
+from tests.requests_app.letters.conftest import embedded_fonts, generate, pdftotext, reader, stored_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Export benchmarks for `make bench` (called from tests/bench.py main()).
+"""Export benchmarks for `make bench` (called from tests/bench/__main__.py).
 
 - export_events: every event of every case written as JSON Lines by the bundle's own writer
   (hashed on the way, as in a bundle), beside PostgreSQL's `COPY (SELECT …) TO STDOUT` of

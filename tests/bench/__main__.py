@@ -1,0 +1,21 @@
+"""`make bench`: set up the bench database, then print every figure (see tests/bench/__init__.py)."""
+
+from __future__ import annotations
+
+import os
+
+from tests.bench import seed, setup
+
+
+def main() -> None:
+    setup()
+    staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
+    # The figure modules import Django models, so they load once setup() has run.
+    from tests.bench import dashboard, deadlines, exports, identity, letters, pages
+
+    for figures in (pages, identity, deadlines, dashboard, exports, letters):
+        figures.run(staff)
+
+
+if __name__ == "__main__":
+    main()
