@@ -23,10 +23,13 @@ test: setup
 bench: setup
 	$(PY) -m tests.bench
 
+# Lint, formatting, types, and the import contracts (pyproject.toml, [tool.importlinter]).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/import-cycles
 
 format: setup
 	$(VENV)/bin/ruff format .

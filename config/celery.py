@@ -8,6 +8,8 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
+from requests_app import queue
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("appi_requests")
@@ -30,37 +32,37 @@ app.autodiscover_tasks(["requests_app.exports"])
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Reminders to assignees and escalations to managers, at most once per case, kind and day.
     "deadline-sweep": {
-        "task": "requests_app.tasks.deadline_sweep",
+        "task": queue.DEADLINE_SWEEP,
         "schedule": crontab(minute="*/15", hour="7-19"),
     },
     # Requests waiting on the requester too long: marked for abandonment, managers told.
     "long-wait-sweep": {
-        "task": "requests_app.tasks.long_wait_sweep",
+        "task": queue.LONG_WAIT_SWEEP,
         "schedule": crontab(minute=30, hour="7-19"),
     },
     # Repair: recompute every open case's stored deadline (waiting cases move daily).
     "refresh-due-dates": {
-        "task": "requests_app.tasks.refresh_due_dates",
+        "task": queue.REFRESH_DUE_DATES,
         "schedule": crontab(minute=10, hour=0),
     },
     # The audit trail's hash chain, checked nightly; administrators alerted when broken.
     "verify-audit": {
-        "task": "requests_app.tasks.verify_audit",
+        "task": queue.VERIFY_AUDIT,
         "schedule": crontab(minute=30, hour=2),
     },
     # Copies of identity documents whose retention period is over (写しの廃棄), daily.
     "destroy-identity-copies": {
-        "task": "identity.tasks.destroy_identity_copies",
+        "task": queue.DESTROY_IDENTITY_COPIES,
         "schedule": crontab(minute=15, hour=1),
     },
     # Repair: letters and batches a lost message left pending are queued again.
     "requeue-pending-letters": {
-        "task": "requests_app.letters.tasks.requeue_pending_letters",
+        "task": queue.REQUEUE_PENDING_LETTERS,
         "schedule": crontab(minute="*/10"),
     },
     # Repair: exports whose message or worker was lost are queued again.
     "export-sweep": {
-        "task": "requests_app.exports.sweep_exports",
+        "task": queue.SWEEP_EXPORTS,
         "schedule": crontab(minute="*/5"),
     },
 }

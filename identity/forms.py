@@ -1,8 +1,8 @@
 """Forms for identity documents: they clean what staff typed and hand values to the services.
 
-The checks that need the case (whose document, dates against the arrival) are the
-services' own `entry_problems` / `guardian_problems`, so the form and the service refuse
-the same things, and the form can say which field is wrong.
+The checks that need the case (whose document, dates against the arrival) are the rules of
+`identity.entries` (`entry_problems` / `guardian_problems`) that the services apply too, so
+the form and the service refuse the same things, and the form can say which field is wrong.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from identity import scans
 from identity.choices import GuardianRelationship, Holder, Masking
-from identity.models import DocumentType, Guardian, MaskingConfirmation, ReceivedDocument
-from identity.services import (
+from identity.entries import (
     GUARDIAN_FIELDS,
     CaseContext,
     DocumentEntry,
@@ -27,10 +26,12 @@ from identity.services import (
     entry_problems,
     guardian_problems,
 )
+from identity.models import DocumentType, Guardian, MaskingConfirmation, ReceivedDocument
 from requests_app import text
-from requests_app.forms import DateInput, WorkerChoiceField, workers
+from requests_app.forms import DateInput, WorkerChoiceField
 from requests_app.models import Case
 from requests_app.people import person_name
+from requests_app.selectors import workers
 
 
 def _not_in_future(value: date | None) -> date | None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity.choices import Holder, Proves
+from identity.models import DocumentType, Guardian, ReceivedDocument
 from identity.rules import (
     APPOINTED_AGENT,
     MINOR_AGE,
@@ -32,10 +34,16 @@ from identity.rules import (
 )
 
 if TYPE_CHECKING:
-    from identity.models import DocumentType, Guardian, ReceivedDocument
     from requests_app.models import Case
 
-__all__ = ["RuleResult", "Verdict", "evaluate_case", "missing_needs", "what_is_missing"]
+__all__ = [
+    "RuleResult",
+    "Verdict",
+    "documents_prefetch",
+    "evaluate_case",
+    "missing_needs",
+    "what_is_missing",
+]
 
 
 @dataclass(frozen=True)
@@ -63,18 +71,18 @@ def documents_of(case: Case) -> list[ReceivedDocument]:
     prefetched = getattr(case, "_prefetched_objects_cache", {})
     if "identity_documents" in prefetched:
         return list(case.identity_documents.all())
-    from identity.selectors import documents_queryset
+    return list(ReceivedDocument.objects.with_details().filter(case=case))
 
-    return list(documents_queryset().filter(case=case))
+
+def documents_prefetch() -> Prefetch[str, QuerySet[ReceivedDocument], str]:
+    """For a query of cases: load what `documents_of` reads, so the gate then runs none."""
+    return Prefetch("identity_documents", queryset=ReceivedDocument.objects.with_details())
 
 
 def guardian_of(case: Case) -> Guardian | None:
     """The parent or guardian recorded on the case: loaded with the case page
     (select_related), otherwise asked for afresh, so a long-lived instance is never stale."""
-    from identity.models import Guardian
-    from requests_app.models import Case
-
-    if Case.identity_guardian.is_cached(case):
+    if type(case).identity_guardian.is_cached(case):
         try:
             return case.identity_guardian
         except Guardian.DoesNotExist:
@@ -227,8 +235,6 @@ class _Examples:
 
 
 def _examples() -> _Examples:
-    from identity.models import DocumentType
-
     today = timezone.localdate()
     kinds = list(DocumentType.objects.filter(active=True))
     # Suggest only what would be accepted if it were sent today.

@@ -1,31 +1,24 @@
-"""Destroying the copies (写しの廃棄): a set time after the reply, nothing of the images remains.
+"""When the copies are destroyed (写しの廃棄): the dates, and which documents are due.
 
 Each document's destruction date is IDENTITY_COPY_RETENTION_MONTHS (default 3) after the
 reply was mailed, or after the case was withdrawn or abandoned without one. On that date
-`destroy_due_copies` deletes the encrypted scans with their keys and marks the paper copies
-as due for shredding; staff confirm each shredding (services.paper_confirm_shredded). The
-record of what was checked (type, dates, the rule outcomes in the audit trail) stays.
-
-Safe to run any number of times: a document is handled once (`copies_destroyed_on`), and
-each case's documents are handled under the case's row lock.
+`services.copies_destroy_due` deletes the encrypted scans with their keys and marks the
+paper copies as due for shredding; staff confirm each shredding
+(services.paper_confirm_shredded). The record of what was checked stays.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from identity.models import ReceivedDocument
 from identity.rules import add_months
-from requests_app import audit
 from requests_app.models import Case
 
 
@@ -48,14 +41,6 @@ def destruction_date(case: Case) -> date | None:
     return add_months(start, retention_months()) if start else None
 
 
-@dataclass(frozen=True)
-class DestructionReport:
-    cases: int = 0
-    documents: int = 0
-    scans_destroyed: int = 0
-    paper_to_shred: int = 0
-
-
 def latest_due_start(today: date) -> date:
     """No retention period that started after this day can have ended by `today`.
 
@@ -67,7 +52,7 @@ def latest_due_start(today: date) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _candidates(today: date) -> dict[int, list[int]]:
+def documents_due(today: date) -> dict[int, list[int]]:
     """Documents whose copies may be due, by case; each is checked exactly under the lock."""
     latest = latest_due_start(today)
     rows = (
@@ -83,71 +68,3 @@ def _candidates(today: date) -> dict[int, list[int]]:
     for case_id, document_id in rows:
         found[case_id].append(document_id)
     return found
-
-
-def destroy_due_copies(*, today: date, actor: Any = None) -> DestructionReport:
-    """Destroy the scans and mark the paper copies of every document whose date has passed."""
-    totals = DestructionReport()
-    for case_id, document_ids in _candidates(today).items():
-        report = _destroy_for_case(case_id, document_ids, today=today, actor=actor)
-        totals = DestructionReport(
-            cases=totals.cases + (1 if report.documents else 0),
-            documents=totals.documents + report.documents,
-            scans_destroyed=totals.scans_destroyed + report.scans_destroyed,
-            paper_to_shred=totals.paper_to_shred + report.paper_to_shred,
-        )
-    return totals
-
-
-def _destroy_for_case(
-    case_id: int, document_ids: list[int], *, today: date, actor: Any
-) -> DestructionReport:
-    from identity.services import _destroy_scan
-
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
-        due_on = destruction_date(case)
-        if due_on is None or due_on > today:
-            return DestructionReport()
-        documents = list(
-            ReceivedDocument.objects.select_for_update()
-            .filter(pk__in=document_ids, copies_destroyed_on__isnull=True)
-            .order_by("pk")
-        )
-        if not documents:
-            return DestructionReport()
-        now = timezone.now()
-        scans_destroyed = paper_to_shred = 0
-        for document in documents:
-            if _destroy_scan(document, now):
-                scans_destroyed += 1
-            if document.paper_kept and document.shredding_due_on is None:
-                document.shredding_due_on = today
-                paper_to_shred += 1
-            document.copies_destroyed_on = today
-            document.save(
-                update_fields=[
-                    "scan_content_type",
-                    "scan_size",
-                    "scan_destroyed_at",
-                    "shredding_due_on",
-                    "copies_destroyed_on",
-                ]
-            )
-        audit.record(
-            action="case.identity.copies_destroyed",
-            actor=actor,
-            case=case,
-            payload={
-                "destruction_date": due_on.isoformat(),
-                "documents": [document.pk for document in documents],
-                "images_destroyed": scans_destroyed,
-                "paper_to_shred": paper_to_shred,
-            },
-        )
-    return DestructionReport(
-        cases=1,
-        documents=len(documents),
-        scans_destroyed=scans_destroyed,
-        paper_to_shred=paper_to_shred,
-    )

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from identity.models import DocumentType, MaskingConfirmation, ReceivedDocument
-
-
-def documents_queryset() -> QuerySet[ReceivedDocument]:
-    """Documents with everything the gate and the case page read: two queries in all."""
-    return ReceivedDocument.objects.select_related(
-        "document_type",
-        "recorded_by",
-        "copy_destroyed_by",
-        "shredded_by",
-        "withdrawn_by",
-    ).prefetch_related(
-        Prefetch(
-            "maskings",
-            queryset=MaskingConfirmation.objects.select_related("confirmed_by").order_by("id"),
-        )
-    )
+from identity.models import DocumentType, ReceivedDocument
 
 
 def paper_copies_to_shred() -> QuerySet[ReceivedDocument]:

@@ -21,9 +21,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import scans
-from identity.choices import Holder, Masking
-from identity.gate import Verdict, evaluate_case, guardian_of, needs_guardian
+from identity import retention, scans
+from identity.choices import Holder
+from identity.entries import (
+    GUARDIAN_FIELDS,
+    CaseContext,
+    DocumentEntry,
+    GuardianData,
+    entry_problems,
+    guardian_problems,
+)
+from identity.gate import Verdict, evaluate_case
 from identity.models import (
     DocumentScan,
     DocumentType,
@@ -31,20 +39,14 @@ from identity.models import (
     MaskingConfirmation,
     ReceivedDocument,
 )
-from identity.rules import MINOR_AGE
 from requests_app import audit
-from requests_app.errors import InvalidInput, NotPermitted
-from requests_app.models import OPEN_STATES, Case, CaseState
-from requests_app.permissions import Capability, has_capability
+from requests_app.choices import OPEN_STATES, CaseState
+from requests_app.errors import InvalidInput
+from requests_app.models import Case
+from requests_app.permissions import Capability, has_capability, require
 
 # Documents are logged while the case is being checked; afterwards the verdict is settled.
 DOCUMENT_STATES = frozenset({CaseState.RECEIVED, CaseState.AWAITING_IDENTITY})
-ADULT_AGE = 18
-
-
-def _require_worker(actor: Any) -> None:
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
 
 
 def _lock(case_id: int) -> Case:
@@ -85,161 +87,6 @@ def _record_result_change(
 # --- logging a document ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DocumentEntry:
-    """What staff read off one copy in the envelope (本人確認書類の記録)."""
-
-    document_type: DocumentType
-    received_on: date
-    holder: str = Holder.REQUESTER
-    name_shown: str = ""
-    name_kana_shown: str = ""
-    date_of_birth_shown: date | None = None
-    address_shown: str = ""
-    issued_on: date | None = None
-    expires_on: date | None = None
-    includes_card_back: bool = False
-    maskings: tuple[str, ...] = ()
-    masking_method: str = MaskingConfirmation.Method.MASKED_BY_STAFF
-    masked_by: Any = None
-    destroyed_at_once: bool = False
-    paper_location: str = ""
-
-    @property
-    def required_maskings(self) -> list[str]:
-        required = list(self.document_type.required_maskings)
-        if self.includes_card_back and Masking.MY_NUMBER not in required:
-            required.append(str(Masking.MY_NUMBER))
-        return required
-
-    @property
-    def open_maskings(self) -> list[str]:
-        return [m for m in self.required_maskings if m not in self.maskings]
-
-
-@dataclass(frozen=True)
-class CaseContext:
-    """The facts of the case an entry is checked against."""
-
-    arrival_date: date
-    has_agent: bool
-    has_guardian: bool
-
-    @classmethod
-    def of(cls, case: Case) -> CaseContext:
-        return cls(
-            arrival_date=case.arrival_date,
-            has_agent=case.has_agent,
-            has_guardian=guardian_of(case) is not None,
-        )
-
-
-def entry_problems(
-    entry: DocumentEntry, context: CaseContext, *, has_scan: bool = False
-) -> dict[str, list[str]]:
-    """Everything wrong with an entry, by form field; empty when it may be saved."""
-    problems: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
-
-    kind = entry.document_type
-    today = timezone.localdate()
-    if entry.received_on > today:
-        add("received_on", _("The date received cannot be in the future."))
-    elif entry.received_on < context.arrival_date:
-        add(
-            "received_on",
-            _("A document cannot arrive before the request itself (arrival date %(date)s).")
-            % {"date": context.arrival_date.isoformat()},
-        )
-    if entry.holder not in Holder.values:
-        add("holder", _("Choose whose document this is."))
-    elif entry.holder == Holder.AGENT and not context.has_agent:
-        add(
-            "holder",
-            _(
-                "This case has no agent, so a document of an agent cannot be logged. If an agent "
-                "makes the request, correct the case details first."
-            ),
-        )
-    elif entry.holder == Holder.GUARDIAN and not context.has_guardian:
-        add(
-            "holder",
-            _(
-                "No parent or guardian is recorded on this case. Record them first (only a "
-                "requester under 16 needs one)."
-            ),
-        )
-    if kind.is_identity_document:
-        if not entry.name_shown.strip():
-            add("name_shown", _("Enter the name exactly as the copy shows it."))
-        if entry.date_of_birth_shown is None:
-            add("date_of_birth_shown", _("Enter the date of birth the copy shows."))
-        if kind.shows_address and not entry.address_shown.strip():
-            add("address_shown", _("Enter the address exactly as the copy shows it."))
-    if entry.date_of_birth_shown and entry.date_of_birth_shown > today:
-        add("date_of_birth_shown", _("The date of birth cannot be in the future."))
-    if entry.address_shown.strip() and not kind.shows_address:
-        add(
-            "address_shown",
-            _("A %(type)s does not prove an address: leave the address empty.")
-            % {"type": kind.name},
-        )
-    if kind.expires and entry.expires_on is None:
-        add("expires_on", _("Enter the expiry date the copy shows."))
-    if kind.max_age_months and entry.issued_on is None:
-        add("issued_on", _("Enter the date the certificate was issued."))
-    if entry.issued_on and entry.issued_on > entry.received_on:
-        add("issued_on", _("A document cannot be issued after it arrived."))
-    if entry.issued_on and entry.expires_on and entry.expires_on < entry.issued_on:
-        add("expires_on", _("The expiry date is before the issue date."))
-    if entry.includes_card_back and not kind.back_shows_my_number:
-        add(
-            "includes_card_back",
-            _("Only a card whose back shows the My Number can have this ticked."),
-        )
-    required = entry.required_maskings
-    not_applicable = [m for m in entry.maskings if m not in required]
-    if not_applicable:
-        labels = dict(Masking.choices)
-        add(
-            "maskings",
-            _("Not required for this document: %(maskings)s.")
-            % {"maskings": ", ".join(str(labels.get(m, m)) for m in not_applicable)},
-        )
-    if entry.maskings and entry.masked_by is None:
-        add("masked_by", _("Name the member of staff who confirmed the masking."))
-    if entry.masked_by is not None and not has_capability(entry.masked_by, Capability.WORK_CASES):
-        add("masked_by", _("Maskings are confirmed by staff or managers."))
-    if entry.masking_method not in MaskingConfirmation.Method.values:
-        add("masking_method", _("Choose how the masking was done."))
-    if not entry.destroyed_at_once and not entry.paper_location.strip():
-        add(
-            "paper_location",
-            _("Say where the paper copy is kept, or record that it was destroyed at once."),
-        )
-    if has_scan:
-        if entry.destroyed_at_once:
-            add("scan", _("A copy destroyed at once cannot have a scan."))
-        elif entry.includes_card_back:
-            add(
-                "scan",
-                _(
-                    "The back of a My Number card is never stored: do not scan it. Mask it on "
-                    "the paper or destroy the copy at once."
-                ),
-            )
-        elif entry.open_maskings:
-            labels = dict(Masking.choices)
-            add(
-                "scan",
-                _("A scan can be stored only once every masking is confirmed (open: %(open)s).")
-                % {"open": ", ".join(str(labels[m]) for m in entry.open_maskings)},
-            )
-    return problems
-
-
 def _raise_problems(problems: dict[str, list[str]]) -> None:
     if problems:
         messages = [message for found in problems.values() for message in found]
@@ -270,7 +117,7 @@ def document_record(
     scan: scans.Scan | None = None,
 ) -> ReceivedDocument:
     """Log a copy of an identity document (or proof of authority) that arrived by post."""
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     entry = DocumentEntry(
         document_type=document_type,
         received_on=received_on,
@@ -381,7 +228,7 @@ def document_withdraw(*, document: ReceivedDocument, actor: Any, reason: str) ->
 
     Its scan, if any, is destroyed at once; the paper follows the case's destruction date.
     """
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Say why the document is withdrawn."))
@@ -436,7 +283,7 @@ def masking_confirm(
     confirmed_by: Any,
 ) -> MaskingConfirmation:
     """Record that a required masking was done (or the copy arrived masked), and by whom."""
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     if method not in MaskingConfirmation.Method.values:
         raise InvalidInput(_("Choose how the masking was done."))
     if confirmed_by is None or not has_capability(confirmed_by, Capability.WORK_CASES):
@@ -481,7 +328,7 @@ def masking_confirm(
 
 def document_destroy_copy(*, document: ReceivedDocument, actor: Any) -> ReceivedDocument:
     """Destroy a copy at once (e.g. the back of a My Number card): the facts stay recorded."""
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         case, locked = _lock_document(document)
         if locked.destroyed_at_once or locked.shredded_at or locked.copies_destroyed_on:
@@ -528,7 +375,7 @@ def scan_read(*, document: ReceivedDocument, actor: Any) -> scans.Scan:
 
     Auditors never see scans: they hold no capability to work on cases.
     """
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         stored = DocumentScan.objects.select_related("document__document_type").get(
             document=document
@@ -549,59 +396,9 @@ def scan_read(*, document: ReceivedDocument, actor: Any) -> scans.Scan:
 # --- parent or guardian of a requester under 16 ------------------------------------------
 
 
-@dataclass(frozen=True)
-class GuardianData:
-    relationship: str
-    name: str
-    name_kana: str
-    date_of_birth: date
-    postal_code: str
-    address: str
-    consent_received_on: date | None = None
-
-
-GUARDIAN_FIELDS = tuple(GuardianData.__dataclass_fields__)
-
-
-def guardian_problems(data: GuardianData, case: Case) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
-    today = timezone.localdate()
-    if not needs_guardian(case):
-        problems.setdefault("__all__", []).append(
-            _(
-                "The requester was %(age)s or over on the arrival date: no parent's or "
-                "guardian's consent is needed."
-            )
-            % {"age": MINOR_AGE}
-        )
-    born = data.date_of_birth
-    arrival = case.arrival_date
-    age = arrival.year - born.year - ((arrival.month, arrival.day) < (born.month, born.day))
-    if born > today:
-        problems.setdefault("date_of_birth", []).append(
-            _("The date of birth cannot be in the future.")
-        )
-    elif age < ADULT_AGE:
-        problems.setdefault("date_of_birth", []).append(
-            _("A parent or guardian must be %(age)s or over on the arrival date.")
-            % {"age": ADULT_AGE}
-        )
-    consent = data.consent_received_on
-    if consent and consent > today:
-        problems.setdefault("consent_received_on", []).append(
-            _("The date received cannot be in the future.")
-        )
-    elif consent and consent < arrival:
-        problems.setdefault("consent_received_on", []).append(
-            _("The consent cannot arrive before the request itself (arrival date %(date)s).")
-            % {"date": arrival.isoformat()}
-        )
-    return problems
-
-
 def guardian_record(*, case: Case, actor: Any, data: GuardianData) -> Guardian:
     """Record (or correct) the parent or guardian of a requester under 16, and their consent."""
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         locked = _lock(case.pk)
         if locked.state not in DOCUMENT_STATES:
@@ -652,7 +449,7 @@ def _iso(day: date | None) -> str | None:
 
 def paper_confirm_shredded(*, document: ReceivedDocument, actor: Any) -> ReceivedDocument:
     """Staff confirm they shredded a paper copy that the retention run marked due."""
-    _require_worker(actor)
+    require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         case, locked = _lock_document(document)
         if locked.shredded_at is not None:
@@ -673,3 +470,82 @@ def paper_confirm_shredded(*, document: ReceivedDocument, actor: Any) -> Receive
             },
         )
     return locked
+
+
+# --- destroying the copies (写しの廃棄) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DestructionReport:
+    cases: int = 0
+    documents: int = 0
+    scans_destroyed: int = 0
+    paper_to_shred: int = 0
+
+
+def copies_destroy_due(*, today: date, actor: Any = None) -> DestructionReport:
+    """Destroy the scans and mark the paper copies of every document whose date has passed
+    (写しの廃棄). Safe to run any number of times: a document is handled once
+    (`copies_destroyed_on`), and each case's documents under the case's row lock."""
+    totals = DestructionReport()
+    for case_id, document_ids in retention.documents_due(today).items():
+        report = _destroy_for_case(case_id, document_ids, today=today, actor=actor)
+        totals = DestructionReport(
+            cases=totals.cases + (1 if report.documents else 0),
+            documents=totals.documents + report.documents,
+            scans_destroyed=totals.scans_destroyed + report.scans_destroyed,
+            paper_to_shred=totals.paper_to_shred + report.paper_to_shred,
+        )
+    return totals
+
+
+def _destroy_for_case(
+    case_id: int, document_ids: list[int], *, today: date, actor: Any
+) -> DestructionReport:
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        due_on = retention.destruction_date(case)
+        if due_on is None or due_on > today:
+            return DestructionReport()
+        documents = list(
+            ReceivedDocument.objects.select_for_update()
+            .filter(pk__in=document_ids, copies_destroyed_on__isnull=True)
+            .order_by("pk")
+        )
+        if not documents:
+            return DestructionReport()
+        now = timezone.now()
+        scans_destroyed = paper_to_shred = 0
+        for document in documents:
+            if _destroy_scan(document, now):
+                scans_destroyed += 1
+            if document.paper_kept and document.shredding_due_on is None:
+                document.shredding_due_on = today
+                paper_to_shred += 1
+            document.copies_destroyed_on = today
+            document.save(
+                update_fields=[
+                    "scan_content_type",
+                    "scan_size",
+                    "scan_destroyed_at",
+                    "shredding_due_on",
+                    "copies_destroyed_on",
+                ]
+            )
+        audit.record(
+            action="case.identity.copies_destroyed",
+            actor=actor,
+            case=case,
+            payload={
+                "destruction_date": due_on.isoformat(),
+                "documents": [document.pk for document in documents],
+                "images_destroyed": scans_destroyed,
+                "paper_to_shred": paper_to_shred,
+            },
+        )
+    return DestructionReport(
+        cases=1,
+        documents=len(documents),
+        scans_destroyed=scans_destroyed,
+        paper_to_shred=paper_to_shred,
+    )

@@ -8,11 +8,18 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from identity.retention import destroy_due_copies
+from identity.services import copies_destroy_due
+from requests_app import queue
 
 
-@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name=queue.DESTROY_IDENTITY_COPIES,
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def destroy_identity_copies() -> dict[str, int]:
     """Destroy the scans and mark the paper copies due for shredding (idempotent: a second
     run on the same day finds nothing left to do)."""
-    return asdict(destroy_due_copies(today=timezone.localdate()))
+    return asdict(copies_destroy_due(today=timezone.localdate()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -16,99 +15,14 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from identity import retention, scans, selectors, services
-from identity.choices import Masking
+from identity import scans, selectors, services
 from identity.forms import GuardianForm, MaskingForm, ReceivedDocumentForm, WithdrawForm
-from identity.gate import Verdict, documents_of, evaluate_case, guardian_of, needs_guardian
-from identity.models import MaskingConfirmation, ReceivedDocument
+from identity.models import ReceivedDocument
+from requests_app.case_page import case_page_context
 from requests_app.errors import ServiceError
-from requests_app.forms import workers
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
 from requests_app.views.base import CapabilityRequiredMixin, detail_or_404, get_case_or_404
-
-# --- the identity section of the case page ------------------------------------------------
-
-
-@dataclass
-class DocumentRow:
-    """One document as the case page shows it."""
-
-    document: ReceivedDocument
-    confirmed: list[MaskingConfirmation]
-    open_maskings: list[str]
-    masking_form: MaskingForm | None = None
-    withdraw_form: WithdrawForm | None = None
-    masking_labels: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def open_masking_labels(self) -> list[str]:
-        return [self.masking_labels[code] for code in self.open_maskings]
-
-
-def _rows(
-    case: Case,
-    documents: list[ReceivedDocument],
-    user: Any,
-    *,
-    can_work: bool,
-    people: list[Any] | None,
-) -> list[DocumentRow]:
-    labels = {code: str(label) for code, label in Masking.choices}
-    rows = []
-    for document in documents:
-        confirmed = list(document.maskings.all())
-        done = {confirmation.masking for confirmation in confirmed}
-        copy_exists = not (
-            document.is_withdrawn or document.destroyed_at_once or document.copies_destroyed_on
-        )
-        open_maskings = [m for m in document.required_maskings if m not in done and copy_exists]
-        row = DocumentRow(
-            document=document,
-            confirmed=confirmed,
-            open_maskings=open_maskings,
-            masking_labels=labels,
-        )
-        if can_work and case.is_open and not document.is_withdrawn:
-            row.withdraw_form = WithdrawForm(document=document)
-            if open_maskings:
-                row.masking_form = MaskingForm(document=document, user=user, people=people)
-        rows.append(row)
-    return rows
-
-
-def section_context(request: HttpRequest, case: Case, *, can_work: bool) -> dict[str, Any]:
-    """What templates/identity/_case_section.html needs (fixed number of queries)."""
-    documents = documents_of(case)
-    verdict: Verdict = evaluate_case(case)
-    collecting = case.state in services.DOCUMENT_STATES
-    # The people a masking can be confirmed by, read once for every form on the page.
-    people = list(workers()) if can_work and case.is_open else None
-    guardian = guardian_of(case)
-    minor = needs_guardian(case)
-    context: dict[str, Any] = {
-        "identity": verdict,
-        "identity_rows": _rows(case, documents, request.user, can_work=can_work, people=people),
-        "identity_minor": minor,
-        "identity_age": case.requester.age_on(case.arrival_date),
-        "identity_guardian": guardian,
-        "identity_destruction_date": retention.destruction_date(case),
-        "identity_retention_months": retention.retention_months(),
-        # Verified on documents, but a later change (a withdrawal) means the rules fail now.
-        "identity_result_changed": (
-            not collecting and case.is_open and bool(documents) and not verdict.passed
-        ),
-        "can_see_scans": has_capability(request.user, Capability.WORK_CASES),
-    }
-    if can_work and case.is_open and collecting:
-        context["document_form"] = ReceivedDocumentForm(case=case, user=request.user, people=people)
-        # Open while documents are still wanted; folded away once every rule passes.
-        context["document_form_open"] = not verdict.passed
-        context["document_types"] = selectors.active_types()
-        if minor:
-            context["guardian_form"] = GuardianForm.for_case(case, guardian)
-    return context
-
 
 # --- the forms of the section ------------------------------------------------------------
 
@@ -153,10 +67,8 @@ class IdentityActionView(CapabilityRequiredMixin, View, ABC):
     def render_again(
         self, request: HttpRequest, reference: str, document: ReceivedDocument | None, form: Any
     ) -> HttpResponse:
-        from requests_app.views.cases import case_page_context
-
         detail = detail_or_404(reference)
-        context = case_page_context(request, detail)
+        context = case_page_context(detail, request.user)
         self.put_back(context, document, form)
         return render(request, "requests_app/case_detail.html", context, status=400)
 

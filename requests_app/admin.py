@@ -15,9 +15,8 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from requests_app import audit
+from requests_app import audit, queue
 from requests_app.models import ClosureDay, SLAPolicy
-from requests_app.tasks import publish_on_commit, refresh_due_dates
 
 
 def _fields(obj: Model) -> dict[str, Any]:
@@ -38,12 +37,12 @@ class DeadlineReferenceAdmin(admin.ModelAdmin):
             actor=request.user,
             payload={"model": obj._meta.label_lower, "id": obj.pk, "values": _fields(obj)},
         )
-        publish_on_commit(refresh_due_dates)
+        queue.publish_on_commit(queue.REFRESH_DUE_DATES)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self._record_deletion(request, obj)
         super().delete_model(request, obj)
-        publish_on_commit(refresh_due_dates)
+        queue.publish_on_commit(queue.REFRESH_DUE_DATES)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         # The changelist's bulk delete runs outside the admin's own transaction.
@@ -51,7 +50,7 @@ class DeadlineReferenceAdmin(admin.ModelAdmin):
             for obj in queryset:
                 self._record_deletion(request, obj)
             super().delete_queryset(request, queryset)
-            publish_on_commit(refresh_due_dates)
+            queue.publish_on_commit(queue.REFRESH_DUE_DATES)
 
     def _record_deletion(self, request: HttpRequest, obj: Any) -> None:
         audit.record(

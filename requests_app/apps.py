@@ -4,10 +4,11 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+# A leaf module (no models): safe to import before the app registry is ready.
+from requests_app.permissions import sync_roles
+
 
 def _sync_roles_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
-    from requests_app.permissions import sync_roles
-
     sync_roles()
 
 
@@ -20,7 +21,9 @@ class RequestsAppConfig(AppConfig):
         # Model permissions for the administrator's reference data exist only after
         # post_migrate; re-sync the role groups then (idempotent).
         post_migrate.connect(_sync_roles_after_migrate, sender=self)
-        # Letter PDFs travel in export bundles and are listed in dossiers.
+        # Letter PDFs travel in export bundles and are listed in dossiers. Imported here, not
+        # at the top: these modules import models, which exist only once the registry is
+        # ready (Django's documented place for such imports).
         from requests_app.exports import attachments
         from requests_app.letters.attachments import LetterFiles
 

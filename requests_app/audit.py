@@ -140,6 +140,24 @@ class AuditEvent(models.Model):
         )
 
 
+# The fields of an event that its hash covers, in the order they are written: defined once
+# here, and read by event_content, the export bundles, their verifier and the bulk loader.
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_username",
+    "case_id",
+    "action",
+    "from_state",
+    "to_state",
+    "reason",
+    "payload",
+)
+# Every stored column of an event: what the hash covers, then the chain.
+EVENT_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+
+
 def event_content(
     *,
     seq: int,
@@ -153,7 +171,8 @@ def event_content(
     reason: str,
     payload: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The fields that the hash covers, in a form that survives a database round trip."""
+    """The fields that the hash covers (HASHED_FIELDS, in order), in a form that survives a
+    database round trip."""
     return {
         "seq": seq,
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),

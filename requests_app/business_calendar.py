@@ -22,6 +22,8 @@ from functools import lru_cache
 
 import holidays
 
+from requests_app.models import ClosureDay
+
 # A bound on day-by-day walks: no period the app handles is anywhere near ten years.
 _MAX_WALK_DAYS = 3660
 
@@ -125,8 +127,6 @@ class BusinessCalendar:
 
 def load_calendar() -> BusinessCalendar:
     """The calendar with the company's closure days as they are in the database (one query)."""
-    from requests_app.models import ClosureDay
-
     return BusinessCalendar(ClosureDay.objects.values_list("year", "month", "day"))
 
 

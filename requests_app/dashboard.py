@@ -30,16 +30,10 @@ from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 
 from requests_app.business_calendar import BusinessCalendar
-from requests_app.forms import workers
-from requests_app.models import (
-    ART39_DAYS,
-    OPEN_STATES,
-    Case,
-    CaseState,
-    RequestKind,
-)
+from requests_app.choices import ART39_DAYS, OPEN_STATES, CaseState, RequestKind
+from requests_app.models import Case
 from requests_app.people import person_name
-from requests_app.selectors import CaseFilters, case_filter_q, case_list
+from requests_app.selectors import CaseFilters, case_filter_q, case_list, workers
 
 # Ages of open cases in calendar days since arrival (the Art. 39 line is at 14 days).
 AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (8, 14), (15, 30), (31, 60), (61, None))

@@ -31,14 +31,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from django.db.models import F, Q
 from django.utils import timezone
 
+from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar, load_calendar
-from requests_app.models import (
+from requests_app.choices import (
     ART39_DAYS,
     AWAITING_REPLY_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
     DayCount,
 )
+from requests_app.models import Case, RequestItem, SLAPolicy
 
 if TYPE_CHECKING:
     from requests_app.models import Case, SLAPolicy
@@ -229,8 +231,6 @@ def due_date_for(
 
 
 def load_policies() -> dict[str, Policy]:
-    from requests_app.models import SLAPolicy
-
     return {row.kind: Policy.of(row) for row in SLAPolicy.objects.all()}
 
 
@@ -239,8 +239,6 @@ def _history_filter() -> Q:
 
 
 def case_history(case: Case) -> list[Change]:
-    from requests_app.audit import AuditEvent
-
     return [
         Change(*row)
         for row in AuditEvent.objects.filter(case=case)
@@ -308,9 +306,6 @@ def refresh_open_cases(
     closure day moves many) and the sweep's first step (`only_missing`: cases made without
     the services, such as bulk demo data, have no reminder date yet).
     """
-    from requests_app.audit import AuditEvent
-    from requests_app.models import Case, RequestItem
-
     today = today or timezone.localdate()
     policies, calendar = load_policies(), load_calendar()
     cases = Case.objects.filter(state__in=OPEN_STATES).only("arrival_date", *STORED_FIELDS)

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import text
-from requests_app.models import (
+from requests_app.choices import (
     FEE_KINDS,
     AgentKind,
-    Case,
+    CaseState,
     DisclosureMethod,
     FeeForm,
     MailType,
@@ -24,8 +24,10 @@ from requests_app.models import (
     Relationship,
     RequestKind,
 )
+from requests_app.deadlines import extension_problems
+from requests_app.models import Case
 from requests_app.people import person_name
-from requests_app.permissions import Capability
+from requests_app.selectors import CaseFilters, workers
 from requests_app.services import CaseData, ItemData, RequesterData
 
 DISCLOSURE_KINDS = {RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS}
@@ -234,8 +236,6 @@ class ListFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from requests_app.models import CaseState
-
         # Labels are made plain strings once here: the list page renders them on every visit.
         choices: dict[str, list[tuple[str, Any]]] = {
             "state": [
@@ -281,23 +281,9 @@ class ListFilterForm(forms.Form):
     def more_filters_used(self) -> bool:
         return self.is_bound and any(self.data.get(name) for name in self.MORE_FILTERS)
 
-    def filters(self) -> Any:
+    def filters(self) -> CaseFilters:
         """The cleaned filters (call after is_valid())."""
-        from requests_app.selectors import CaseFilters
-
         return CaseFilters.from_cleaned(self.cleaned_data)
-
-
-def workers() -> Any:
-    """The users cases can be assigned to: holders of the work capability."""
-    user_model = get_user_model()
-    codename = Capability.WORK_CASES.value
-    return (
-        user_model.objects.filter(is_active=True)
-        .filter(groups__permissions__codename=codename)
-        .distinct()
-        .order_by("username")
-    )
 
 
 def _display_name(user: Any) -> str:
@@ -414,8 +400,6 @@ class ExtensionForm(forms.Form):
         return value
 
     def clean_new_due_date(self) -> date | None:
-        from requests_app.deadlines import extension_problems
-
         value: date | None = self.cleaned_data.get("new_due_date")
         if value is not None:
             problems = extension_problems(

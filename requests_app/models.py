@@ -13,14 +13,35 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, Transition, transition
 
 from requests_app.audit import AuditChainHead, AuditEvent  # noqa: F401  (models of this app)
+from requests_app.choices import (
+    ART39_DAYS,
+    AWAITING_REPLY_STATES,
+    EXTENDABLE_STATES,
+    FEE_KINDS,
+    OPEN_STATES,
+    WAITING_ON_REQUESTER_STATES,
+    WITHDRAWABLE_STATES,
+    AgentKind,
+    CaseState,
+    DayCount,
+    DisclosureMethod,
+    FeeForm,
+    MailType,
+    MessageKind,
+    Outcome,
+    RefusalGround,
+    Relationship,
+    RequestKind,
+)
 from requests_app.permissions import CAPABILITY_LABELS, Capability, capability_check
+from requests_app.validators import postal_code_validator
 from requests_app.workflow import (
     ALL_ITEMS_DECIDED,
     ALL_ITEMS_REFUSED,
@@ -31,116 +52,7 @@ from requests_app.workflow import (
     REPLY_LETTERS_SENT,
 )
 
-postal_code_validator = RegexValidator(
-    r"^\d{3}-\d{4}$", _("Enter a postal code as seven digits, for example 460-0021.")
-)
-
-# Civil Code Art. 140 and APPI Art. 39: the person may sue two weeks after the request arrived.
-ART39_DAYS = 14
-
-
-class RequestKind(models.TextChoices):
-    PURPOSE_NOTICE = "purpose_notice", _("Notice of purpose of use (Art. 32)")
-    DISCLOSURE = "disclosure", _("Disclosure (Art. 33)")
-    THIRD_PARTY_RECORDS = (
-        "third_party_records",
-        _("Disclosure of third-party provision records (Art. 33(5))"),
-    )
-    CORRECTION = "correction", _("Correction, addition or deletion (Art. 34)")
-    DISCONTINUATION = "discontinuation", _("Discontinuation of use or erasure (Art. 35(1))")
-    THIRD_PARTY_CESSATION = (
-        "third_party_cessation",
-        _("Cessation of third-party provision (Art. 35(3))"),
-    )
-    COMPLAINT = "complaint", _("Inquiry, opinion or complaint (Art. 40)")
-
-
-# Art. 38: a fee may be charged only for purpose notices and disclosures.
-FEE_KINDS = frozenset(
-    {RequestKind.PURPOSE_NOTICE, RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS}
-)
-
-
-class Relationship(models.TextChoices):
-    """How the person relates to the company: the categories of the policy's Section 4."""
-
-    CUSTOMER = "customer", _("User of products and services")
-    BUSINESS_CONTACT = "business_contact", _("Employee of a business counterpart")
-    INVESTOR = "investor", _("Shareholder or investor")
-    JOB_APPLICANT = "job_applicant", _("Job applicant")
-    EMPLOYEE = "employee", _("Employee")
-    EMPLOYEE_RELATION = "employee_relation", _("Person related to an employee")
-    RETIRED_EMPLOYEE = "retired_employee", _("Retired employee")
-    OTHER = "other", _("Other or unknown")
-
-
-class MailType(models.TextChoices):
-    ORDINARY = "ordinary", _("Ordinary mail")
-    REGISTERED = "registered", _("Registered mail (書留)")
-    SIMPLE_REGISTERED = "simple_registered", _("Simple registered mail (簡易書留)")
-    SPECIFIED_RECORD = "specified_record", _("Specified record mail (特定記録)")
-
-
-class DisclosureMethod(models.TextChoices):
-    NOT_APPLICABLE = "", _("Not applicable")
-    PAPER = "paper", _("Paper, by post")
-    ELECTRONIC = "electronic", _("Electronic record")
-    OTHER = "other", _("Other method the company sets")
-
-
-class AgentKind(models.TextChoices):
-    NONE = "", _("The person themselves")
-    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative (法定代理人)")
-    APPOINTED_AGENT = "appointed_agent", _("Appointed agent (任意代理人)")
-
-
-class CaseState(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    AWAITING_IDENTITY = "awaiting_identity", _("Awaiting identity verification")
-    IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
-    AWAITING_FEE = "awaiting_fee", _("Awaiting fee")
-    IN_PROGRESS = "in_progress", _("In progress")
-    AWAITING_COMPLETION = "awaiting_completion", _("Awaiting completion by the requester")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
-    REPLY_SENT = "reply_sent", _("Reply sent")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    ABANDONED = "abandoned", _("Abandoned")
-
-
 S = CaseState
-OPEN_STATES = frozenset(set(S) - {S.CLOSED, S.WITHDRAWN, S.ABANDONED})
-# Open and the reply not yet mailed: the deadline clock runs (or is paused) only in these.
-# Once the reply is sent the obligation is met, even if closing the case waits a while.
-AWAITING_REPLY_STATES = OPEN_STATES - {S.REPLY_SENT}
-# States in which the case waits on the requester (documents, fee, completion: 補正).
-WAITING_ON_REQUESTER_STATES = frozenset(
-    {S.AWAITING_IDENTITY, S.AWAITING_FEE, S.AWAITING_COMPLETION}
-)
-# States in which the due date may be extended: open, and the reply not yet mailed.
-EXTENDABLE_STATES = [
-    S.RECEIVED,
-    S.AWAITING_IDENTITY,
-    S.IDENTITY_VERIFIED,
-    S.AWAITING_FEE,
-    S.IN_PROGRESS,
-    S.AWAITING_COMPLETION,
-    S.AWAITING_APPROVAL,
-    S.APPROVED,
-    S.REFUSED,
-]
-WITHDRAWABLE_STATES = [
-    S.RECEIVED,
-    S.AWAITING_IDENTITY,
-    S.IDENTITY_VERIFIED,
-    S.AWAITING_FEE,
-    S.IN_PROGRESS,
-    S.AWAITING_COMPLETION,
-    S.AWAITING_APPROVAL,
-    S.APPROVED,
-]
 
 can_work = capability_check(Capability.WORK_CASES)
 can_approve = capability_check(Capability.APPROVE_DECISIONS)
@@ -163,28 +75,6 @@ def in_place_transition(
         return method
 
     return decorate
-
-
-class Outcome(models.TextChoices):
-    PENDING = "", _("Not decided")
-    DONE = "done", _("Done in full")
-    PARTLY_DONE = "partly_done", _("Partly done")
-    REFUSED = "refused", _("Refused")
-    NOTHING_HELD = "nothing_held", _("No personal data held")
-
-
-class RefusalGround(models.TextChoices):
-    """Art. 33(2) and the policy's Section 14.2."""
-
-    NONE = "", _("None")
-    HARM = "harm", _("Harm to the life, body, property or other rights of a person")
-    BUSINESS = "business", _("Significant impediment to the proper operation of the business")
-    OTHER_LAW = "other_law", _("Violation of another law")
-
-
-class FeeForm(models.TextChoices):
-    POSTAL_MONEY_ORDER = "postal_money_order", _("Postal money order (定額小為替)")
-    STAMPS = "stamps", _("Postage stamps")
 
 
 class Requester(models.Model):
@@ -748,11 +638,6 @@ class ClosureDay(models.Model):
             ) from exc
 
 
-class DayCount(models.TextChoices):
-    BUSINESS = "business", _("Business days")
-    CALENDAR = "calendar", _("Calendar days")
-
-
 class SLAPolicy(models.Model):
     """The internal target for answering one kind of request, edited by an administrator."""
 
@@ -788,14 +673,6 @@ class SLAPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
-
-
-class MessageKind(models.TextChoices):
-    DUE_SOON = "due_soon", _("Due soon (to the assignee)")
-    OVERDUE = "overdue", _("Overdue (to the assignee)")
-    ESCALATION = "escalation", _("Escalation (to managers)")
-    LONG_WAIT = "long_wait", _("Waiting too long (to managers)")
-    AUDIT_FAILURE = "audit_failure", _("Audit trail check failed (to administrators)")
 
 
 class SentMessage(models.Model):

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.errors import NotPermitted
+
 if TYPE_CHECKING:
     from django.apps.registry import Apps
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class Role(models.TextChoices):
@@ -80,11 +81,17 @@ REFERENCE_DATA_MODELS: tuple[str, ...] = (
     "requests_app.slapolicy",
 )
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def has_capability(user: Any, capability: Capability) -> bool:
+def has_capability(user: User | AnonymousUser | None, capability: Capability) -> bool:
+    if user is None:
+        return False
     return bool(user.is_authenticated and user.is_active and user.has_perm(capability.perm))
+
+
+def require(actor: User | AnonymousUser | None, capability: Capability) -> None:
+    """The check every service makes first: refuse (NotPermitted) an actor without it."""
+    if not has_capability(actor, capability):
+        raise NotPermitted()
 
 
 def is_read_only(user: Any) -> bool:

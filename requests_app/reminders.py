@@ -43,14 +43,10 @@ from django.utils import timezone
 
 from requests_app import emails
 from requests_app.business_calendar import BusinessCalendar, load_calendar
-from requests_app.models import (
-    AWAITING_REPLY_STATES,
-    WAITING_ON_REQUESTER_STATES,
-    Case,
-    MessageKind,
-    SentMessage,
-)
+from requests_app.choices import AWAITING_REPLY_STATES, WAITING_ON_REQUESTER_STATES, MessageKind
+from requests_app.models import Case, SentMessage
 from requests_app.permissions import Role
+from requests_app.services import case_flag_for_abandonment
 
 logger = logging.getLogger(__name__)
 
@@ -282,8 +278,6 @@ def send_case_reminders(*, case_id: int, day: date) -> int:
 
 def handle_long_wait(*, case_id: int, day: date) -> int:
     """Mark a case that waited too long for abandonment (once) and tell every manager."""
-    from requests_app.services import case_flag_for_abandonment
-
     case = case_flag_for_abandonment(case_id=case_id, today=day)
     if case is None or case.flagged_for_abandonment_on is None:
         return 0

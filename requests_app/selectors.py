@@ -12,23 +12,23 @@ from datetime import date, timedelta
 from typing import Any
 
 import jaconv
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from identity.gate import documents_prefetch
 from requests_app import deadlines
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar, load_calendar
-from requests_app.models import (
+from requests_app.choices import (
     ART39_DAYS,
     AWAITING_REPLY_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
-    Case,
     CaseState,
-    RequestItem,
-    case_transitions,
-    transition_for,
 )
+from requests_app.models import Case, Note, RequestItem, case_transitions, transition_for
+from requests_app.permissions import Capability
 from requests_app.workflow import blockers_for
 
 
@@ -205,23 +205,19 @@ def _search(text: str) -> Q:
 
 def case_detail(reference: str) -> Case:
     """The case with everything its page shows, in a fixed number of queries."""
-    from identity.selectors import documents_queryset
-
     return (
         Case.objects.select_related("requester", "assignee", "created_by", "identity_guardian")
         .prefetch_related(
             "items",
             "fee_payments",
             Prefetch("notes", queryset=_notes()),
-            Prefetch("identity_documents", queryset=documents_queryset()),
+            documents_prefetch(),
         )
         .get(reference=reference)
     )
 
 
-def _notes() -> QuerySet[Any]:
-    from requests_app.models import Note
-
+def _notes() -> QuerySet[Note]:
     return Note.objects.select_related("author")
 
 
@@ -339,4 +335,16 @@ def deadline_panel(
         ],
         extensions=[event for event in timeline if event.action == deadlines.EXTENSION_ACTION],
         flagged_on=case.flagged_for_abandonment_on,
+    )
+
+
+def workers() -> QuerySet[Any]:
+    """The users cases can be assigned to: holders of the work capability."""
+    user_model = get_user_model()
+    codename = Capability.WORK_CASES.value
+    return (
+        user_model.objects.filter(is_active=True)
+        .filter(groups__permissions__codename=codename)
+        .distinct()
+        .order_by("username")
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +20,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import audit, deadlines
+from identity.gate import evaluate_case
+from requests_app import audit, deadlines, queue
+from requests_app.business_calendar import load_calendar
+from requests_app.choices import (
+    FEE_KINDS,
+    OPEN_STATES,
+    WAITING_ON_REQUESTER_STATES,
+    CaseState,
+    FeeForm,
+    Outcome,
+    RefusalGround,
+    RequestKind,
+)
 from requests_app.errors import (
     InvalidInput,
     NotPermitted,
@@ -28,29 +40,21 @@ from requests_app.errors import (
     StaleState,
     TransitionBlocked,
 )
+from requests_app.letters.rules import reply_sent_on
 from requests_app.models import (
-    FEE_KINDS,
-    OPEN_STATES,
     Case,
-    CaseState,
-    FeeForm,
     FeePayment,
     Note,
-    Outcome,
     ReferenceCounter,
-    RefusalGround,
     Requester,
     RequestItem,
-    RequestKind,
+    UserPreference,
     transition_for,
 )
-from requests_app.permissions import Capability, has_capability
-from requests_app.tasks import remind_after_commit
+from requests_app.permissions import Capability, has_capability, require
+from requests_app.workflow import blockers_for
 
 logger = logging.getLogger(__name__)
-
-SideEffect = Callable[[Case], None]
-
 
 # --- transitions -------------------------------------------------------------------------
 
@@ -65,7 +69,6 @@ def _run_transition(
     payload: Mapping[str, Any] | None = None,
     arguments: Mapping[str, Any] | None = None,
     extra_fields: Sequence[str] = (),
-    after_commit: Iterable[SideEffect] = (),
 ) -> Case:
     reason = reason.strip()
     with transaction.atomic():
@@ -88,8 +91,6 @@ def _run_transition(
             raise NotPermitted()
         if chosen.custom.get("reason") == "required" and not reason:
             raise InvalidInput(_("Please give a reason for this step."))
-        from requests_app.workflow import blockers_for
-
         blockers = blockers_for(locked, chosen.conditions)
         if blockers:
             raise TransitionBlocked(
@@ -109,21 +110,14 @@ def _run_transition(
             payload=payload,
         )
         deadlines.refresh_due_date(locked)
-        remind_after_commit(locked.pk)
-        for effect in after_commit:
-            transaction.on_commit(_guarded(effect, locked))
+        _remind_after_commit(locked.pk)
     return locked
 
 
-def _guarded(effect: SideEffect, case: Case) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            effect(case)
-        except Exception:
-            # A failed e-mail or queue never undoes the decision; the sweep repairs later.
-            logger.exception("Side effect %s failed for case %s", effect.__name__, case.pk)
-
-    return run
+def _remind_after_commit(case_id: int) -> None:
+    """After a change to a case: send what it calls for today, if anything (at most once).
+    A broker that is down costs nothing: the deadline sweep finds the case again."""
+    queue.publish_on_commit(queue.SEND_CASE_REMINDERS, case_id, timezone.localdate().isoformat())
 
 
 def case_begin_identity_check(
@@ -141,8 +135,6 @@ def case_begin_identity_check(
 def case_verify_identity(
     *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
 ) -> Case:
-    from identity.gate import evaluate_case
-
     verdict = evaluate_case(case)
     rules = {result.code: result.passed for result in verdict.results}
     return _run_transition(
@@ -262,8 +254,6 @@ def case_record_reply_sent(
     """The reply is in the post: every deciding letter was approved and recorded as mailed
     (the guard checks the letter register). The date defaults to the last letter's mailing."""
     if sent_on is None:
-        from requests_app.letters.selectors import reply_sent_on
-
         sent_on = reply_sent_on(case) or timezone.localdate()
     if sent_on > timezone.localdate():
         raise InvalidInput(_("The mailing date cannot be in the future."))
@@ -331,9 +321,11 @@ def case_extend_deadline(
     expected_state: str | None = None,
 ) -> Case:
     """Extend the due date (期限の延長) to a new date, or by a number of business days
-    counted from the current due date, with the reasons the requester will be told."""
-    from requests_app.business_calendar import load_calendar
+    counted from the current due date, with the reasons the requester will be told.
 
+    Telling the person (the extension notice) is the letters' part: see
+    `letters.services.deadline_extend_with_notice`, which the case page calls.
+    """
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Please give a reason for this step."))
@@ -351,7 +343,7 @@ def case_extend_deadline(
         )
         if problems:
             raise InvalidInput(problems[0], details=problems[1:])
-        extended = _run_transition(
+        return _run_transition(
             case=case,
             actor=actor,
             name="extend_deadline",
@@ -367,17 +359,6 @@ def case_extend_deadline(
                 "reason": reason,
             },
         )
-        # The person is told the new date and why (期限延長のお知らせ), in the same transaction.
-        from requests_app.letters.content import ExtensionInputs
-        from requests_app.letters.services import letter_request
-
-        letter_request(
-            case=extended,
-            actor=actor,
-            kind="extension",
-            extension=ExtensionInputs(new_due_date=until, reason=reason),
-        )
-        return extended
 
 
 def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
@@ -387,10 +368,6 @@ def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
     decision. Idempotent: a case already marked in this wait is returned as it is; a case no
     longer waiting long enough gives None.
     """
-    from datetime import timedelta
-
-    from requests_app.models import WAITING_ON_REQUESTER_STATES
-
     with transaction.atomic():
         locked = Case.objects.select_for_update().filter(pk=case_id).first()
         if locked is None or locked.state not in WAITING_ON_REQUESTER_STATES:
@@ -517,8 +494,7 @@ def case_open(
     assignee: Any = None,
 ) -> Case:
     """Log an envelope that arrived by post as a new case (受付)."""
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
+    require(actor, Capability.WORK_CASES)
     kinds = [item.kind for item in items]
     if not kinds:
         raise InvalidInput(_("Choose at least one kind of request."))
@@ -554,7 +530,7 @@ def case_open(
             },
         )
         deadlines.refresh_due_date(case)
-        remind_after_commit(case.pk)
+        _remind_after_commit(case.pk)
     return case
 
 
@@ -566,8 +542,7 @@ def case_update_details(
     *, case: Case, actor: Any, requester: RequesterData, case_data: CaseData
 ) -> Case:
     """Correct what was entered at intake; every changed field is in the audit entry."""
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
+    require(actor, Capability.WORK_CASES)
     _check_dates(case_data, requester)
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("requester").get(pk=case.pk)
@@ -588,7 +563,7 @@ def case_update_details(
             action="case.details.changed", actor=actor, case=locked, payload={"changes": changes}
         )
         deadlines.refresh_due_date(locked)
-        remind_after_commit(locked.pk)
+        _remind_after_commit(locked.pk)
     return locked
 
 
@@ -606,8 +581,7 @@ def _plain(value: Any) -> Any:
 
 
 def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
+    require(actor, Capability.WORK_CASES)
     if assignee is not None and not has_capability(assignee, Capability.WORK_CASES):
         raise InvalidInput(_("Cases can only be assigned to staff or managers."))
     with transaction.atomic():
@@ -624,7 +598,7 @@ def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
             payload={"before": before, "after": assignee.get_username() if assignee else ""},
         )
         # The new assignee hears today about a case that is due soon or overdue.
-        remind_after_commit(locked.pk)
+        _remind_after_commit(locked.pk)
     return locked
 
 
@@ -632,8 +606,7 @@ def item_record_outcome(
     *, item: RequestItem, actor: Any, outcome: str, refusal_ground: str = "", reasons: str = ""
 ) -> RequestItem:
     """Record the decision for one kind of request; refusals must give ground and reasons."""
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
+    require(actor, Capability.WORK_CASES)
     reasons = reasons.strip()
     if outcome not in Outcome.values or outcome == Outcome.PENDING:
         raise InvalidInput(_("Choose an outcome."))
@@ -672,8 +645,7 @@ def item_record_outcome(
 
 
 def note_add(*, case: Case, actor: Any, body: str) -> Note:
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
+    require(actor, Capability.WORK_CASES)
     body = body.strip()
     if not body:
         raise InvalidInput(_("A note cannot be empty."))
@@ -690,8 +662,7 @@ def fee_record_payment(
     *, case: Case, actor: Any, form: str, amount_yen: int, serial_number: str, received_on: date
 ) -> FeePayment:
     """Log money that arrived for the fee: amount, form and serial number (Art. 38)."""
-    if not has_capability(actor, Capability.WORK_CASES):
-        raise NotPermitted()
+    require(actor, Capability.WORK_CASES)
     if form not in FeeForm.values:
         raise InvalidInput(_("Choose how the fee arrived."))
     if amount_yen <= 0:
@@ -735,8 +706,6 @@ def case_record_view(*, case: Case, actor: Any) -> None:
 
 def preference_set_language(*, user: Any, language: str) -> None:
     """Remember the language a user chose with the switch: their e-mails follow it."""
-    from requests_app.models import UserPreference
-
     if not getattr(user, "is_authenticated", False):
         return
     if language not in dict(settings.LANGUAGES):

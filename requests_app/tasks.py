@@ -9,18 +9,14 @@ nobody is told twice.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from smtplib import SMTPException
 from typing import Any
 
-from celery import Task, shared_task
-from django.db import transaction
+from celery import shared_task
 from django.utils import timezone
 
-from requests_app import audit, deadlines, reminders
+from requests_app import audit, deadlines, queue, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -39,70 +35,16 @@ def _day(value: str | None) -> date:
     return date.fromisoformat(value) if value else timezone.localdate()
 
 
-# --- queueing that never breaks a staff action ------------------------------------------------
-
-
-_held = threading.local()
-
-
-@contextmanager
-def messages_held() -> Iterator[None]:
-    """Queue nothing in this thread while inside: for demo seeding, which does the work of
-    its letters in line and whose past cases must not remind anyone today. What a held
-    message would have done is found by the periodic sweeps, as for a broker that is down."""
-    _held.on = True
-    try:
-        yield
-    finally:
-        _held.on = False
-
-
-def publish(task: Task[Any, Any], *args: Any) -> bool:
-    """Queue a task now; False (and a log line) if the broker cannot be reached.
-
-    One connection attempt, no retries: a staff action must not wait on a broker that is
-    down. Whatever was not queued is found again by the next sweep.
-    """
-    if getattr(_held, "on", False):
-        return False
-    app = task.app
-    try:
-        if app.conf.task_always_eager:
-            task.apply_async(args=args)
-            return True
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, interval_max=0
-            )
-            task.apply_async(args=args, producer=connection.Producer(), retry=False)
-    except Exception:
-        logger.warning(
-            "Could not queue %s%r; the next sweep will pick it up.", task.name, args, exc_info=True
-        )
-        return False
-    return True
-
-
-def publish_on_commit(task: Task[Any, Any], *args: Any) -> None:
-    """Queue a task once the current transaction has committed (at once outside one)."""
-    transaction.on_commit(lambda: publish(task, *args))
-
-
-def remind_after_commit(case_id: int) -> None:
-    """After a change to a case: send what it calls for today, if anything (at most once)."""
-    publish_on_commit(send_case_reminders, case_id, timezone.localdate().isoformat())
-
-
 # --- reminders and escalations ------------------------------------------------------------------
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(name=queue.SEND_CASE_REMINDERS, **MAIL_RETRY)
 def send_case_reminders(case_id: int, day: str) -> int:
     """Remind the assignee and escalate to managers as the case calls for on `day`."""
     return reminders.send_case_reminders(case_id=case_id, day=_day(day))
 
 
-@shared_task(soft_time_limit=240, time_limit=300)
+@shared_task(name=queue.DEADLINE_SWEEP, soft_time_limit=240, time_limit=300)
 def deadline_sweep(day: str | None = None) -> int:
     """Find the cases due soon or overdue that still need a message today; queue each.
 
@@ -116,20 +58,20 @@ def deadline_sweep(day: str | None = None) -> int:
     deadlines.refresh_open_cases(today=today, only_missing=True)
     case_ids = list(reminders.cases_to_remind(today).values_list("pk", flat=True))
     for case_id in case_ids:
-        publish(send_case_reminders, case_id, today.isoformat())
+        queue.publish(queue.SEND_CASE_REMINDERS, case_id, today.isoformat())
     return len(case_ids)
 
 
 # --- requests waiting on the requester for too long --------------------------------------
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(name=queue.HANDLE_LONG_WAIT, **MAIL_RETRY)
 def handle_long_wait(case_id: int, day: str) -> int:
     """Mark one case for abandonment (once) and tell the managers."""
     return reminders.handle_long_wait(case_id=case_id, day=_day(day))
 
 
-@shared_task(soft_time_limit=240, time_limit=300)
+@shared_task(name=queue.LONG_WAIT_SWEEP, soft_time_limit=240, time_limit=300)
 def long_wait_sweep(day: str | None = None) -> int:
     """Find the cases that waited on the requester longer than APPI_ABANDON_AFTER_DAYS."""
     today = _day(day)
@@ -137,21 +79,21 @@ def long_wait_sweep(day: str | None = None) -> int:
         return 0
     case_ids = reminders.cases_waiting_too_long(today)
     for case_id in case_ids:
-        publish(handle_long_wait, case_id, today.isoformat())
+        queue.publish(queue.HANDLE_LONG_WAIT, case_id, today.isoformat())
     return len(case_ids)
 
 
 # --- repair and integrity --------------------------------------------------------------------
 
 
-@shared_task(soft_time_limit=540, time_limit=600)
+@shared_task(name=queue.REFRESH_DUE_DATES, soft_time_limit=540, time_limit=600)
 def refresh_due_dates(day: str | None = None) -> int:
     """Recompute every open case's stored deadline: nightly (a waiting case's earliest due
     date moves each day) and after an administrator edits a policy or a closure day."""
     return deadlines.refresh_open_cases(today=_day(day))
 
 
-@shared_task(soft_time_limit=3000, time_limit=3600, **MAIL_RETRY)
+@shared_task(name=queue.VERIFY_AUDIT, soft_time_limit=3000, time_limit=3600, **MAIL_RETRY)
 def verify_audit(day: str | None = None) -> bool:
     """Recompute the audit trail's hash chain; alert the administrators if it is broken."""
     problem = audit.verify_chain()

@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from identity.gate import evaluate_case
+from requests_app.choices import Outcome
+from requests_app.letters.rules import reply_letter_blockers
+
 if TYPE_CHECKING:
     from requests_app.models import Case
 
@@ -30,8 +34,6 @@ class Guard:
 
 def _identity_blockers(case: Case) -> list[str]:
     # The identity app owns the rules; the case only asks for its verdict.
-    from identity.gate import evaluate_case
-
     return [result.message for result in evaluate_case(case).failures]
 
 
@@ -64,8 +66,6 @@ def _not_all_refused_blockers(case: Case) -> list[str]:
     blockers = _undecided_items_blockers(case)
     if blockers:
         return blockers
-    from requests_app.models import Outcome
-
     return [
         _("“%(kind)s” is not refused; approve a partial refusal instead.")
         % {"kind": item.get_kind_display()}
@@ -87,8 +87,6 @@ def _clock_paused_blockers(case: Case) -> list[str]:
 
 def _reply_letters_blockers(case: Case) -> list[str]:
     # The letter register owns the rule: every deciding letter approved and mailed.
-    from requests_app.letters.selectors import reply_letter_blockers
-
     return reply_letter_blockers(case)
 
 

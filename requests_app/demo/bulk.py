@@ -19,16 +19,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from requests_app import audit
+from requests_app.choices import ART39_DAYS, CaseState, Outcome
 from requests_app.demo import cases as demo
-from requests_app.models import (
-    ART39_DAYS,
-    Case,
-    CaseState,
-    Outcome,
-    ReferenceCounter,
-    Requester,
-    RequestItem,
-)
+from requests_app.models import Case, ReferenceCounter, Requester, RequestItem
 from requests_app.services import fee_due_for
 
 S = CaseState
@@ -170,22 +163,6 @@ def _at(day: date, hour_offset: int) -> datetime:
     return start + timedelta(hours=hour_offset)
 
 
-EVENT_COLUMNS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_username",
-    "case_id",
-    "action",
-    "from_state",
-    "to_state",
-    "reason",
-    "payload",
-    "prev_hash",
-    "hash",
-)
-
-
 def _events(
     cases: list[Case], events_per_case: int, workers: Sequence[Any], rng: random.Random
 ) -> None:
@@ -231,7 +208,7 @@ def _events(
                 )
             )
             prev = digest
-    _insert_rows(audit.AuditEvent, EVENT_COLUMNS, rows)
+    _insert_rows(audit.AuditEvent, audit.EVENT_COLUMNS, rows)
     audit.AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
 
 

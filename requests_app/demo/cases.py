@@ -14,7 +14,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from requests_app.models import Relationship, RequestKind
+from requests_app import services
+from requests_app.choices import CaseState as S
+from requests_app.choices import FeeForm, Outcome, Relationship, RequestKind
+from requests_app.demo.identity import log_passing_documents
+from requests_app.letters import kinds as letter_kinds
+from requests_app.letters import services as letters
 
 FAMILY_NAMES = [
     ("佐藤", "サトウ"),
@@ -139,11 +144,6 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     Each step runs only from the state it starts in, so a test can walk a case part of
     the way on one day and on from there on a later one.
     """
-    from requests_app.demo.identity import log_passing_documents
-    from requests_app import services
-    from requests_app.models import CaseState as S
-    from requests_app.models import FeeForm
-
     if case.state == target:
         return case
     if target == S.WITHDRAWN:
@@ -213,9 +213,6 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
 
 
 def _record_outcomes(case: Any, *, refusing: bool, staff: Any) -> None:
-    from requests_app import services
-    from requests_app.models import Outcome
-
     for item in case.items.all():
         if refusing:
             services.item_record_outcome(
@@ -252,8 +249,6 @@ DEMO_CHANGES: dict[str, tuple[str, str, str]] = {
 
 def record_letter_content(item: Any, *, staff: Any) -> None:
     """The data found (disclosures) or the change made (corrections etc.) for one item."""
-    from requests_app.letters import services as letters
-
     person = item.case.requester
     facts = {name: getattr(person, name) for name in ("name", "postal_code", "address")}
     facts.update(phone=person.phone or "—", email=person.email or "—")
@@ -276,11 +271,8 @@ def record_letter_content(item: Any, *, staff: Any) -> None:
 
 def send_reply_letters(case: Any, *, staff: Any, manager: Any) -> Any:
     """Generate, approve and mail every deciding letter; the last mailing is "reply sent"."""
-    from requests_app.letters import kinds
-    from requests_app.letters import services as letters
-
     generated = []
-    for kind in kinds.reply_kinds_for(case.items.all()):
+    for kind in letter_kinds.reply_kinds_for(case.items.all()):
         letter = letters.letter_request(case=case, actor=staff, kind=kind)
         letters.letter_generate(letter_id=letter.pk)
         letter.refresh_from_db()
@@ -333,8 +325,6 @@ class PastCase:
 def plan_history(rng: random.Random, *, today: date, months: int, calendar: Any) -> list[PastCase]:
     """A few cases a month for `months` months before this one, each replied to and closed:
     most within their deadline, some after waiting on the requester, a few late."""
-    from requests_app.models import CaseState as S
-
     this_month = today.replace(day=1)
     planned = []
     for back in range(months, 0, -1):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from identity import services
+from identity import entries, services
 from identity.choices import GuardianRelationship, Holder, Masking
 from identity.gate import needs_guardian
 from identity.models import DocumentType, ReceivedDocument
@@ -142,7 +142,7 @@ def _guardian_documents(case: Case, actor: Any, received_on: date) -> list[Recei
     guardian = services.guardian_record(
         case=case,
         actor=actor,
-        data=services.GuardianData(
+        data=entries.GuardianData(
             relationship=GuardianRelationship.PARENT,
             name=f"{family} 恵子",
             name_kana=f"{family_kana} ケイコ",

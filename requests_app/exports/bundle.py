@@ -35,19 +35,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
+from requests_app.choices import AgentKind, CaseState, MailType, Outcome, Relationship, RequestKind
 from requests_app.exports import attachments
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
-from requests_app.models import (
-    AgentKind,
-    Case,
-    CaseState,
-    FeePayment,
-    MailType,
-    Outcome,
-    Relationship,
-    RequestItem,
-    RequestKind,
-)
+from requests_app.models import Case, FeePayment, RequestItem
 from requests_app.people import person_name
 
 FORMAT = "cmc-appi-case-history/1"
@@ -56,20 +47,9 @@ EVENTS_FILE = "events.jsonl"
 README_FILE = "README.txt"
 MANIFEST_FILE = "manifest.json"
 RESERVED = frozenset({CASES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE})
-# The fields of an event that its hash covers (audit.event_content), in the order written.
-CONTENT_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_username",
-    "case_id",
-    "action",
-    "from_state",
-    "to_state",
-    "reason",
-    "payload",
-)
-EVENT_COLUMNS = (*CONTENT_FIELDS, "prev_hash", "hash")
+# The fields of an event that its hash covers, and every column written per event.
+CONTENT_FIELDS = audit.HASHED_FIELDS
+EVENT_COLUMNS = audit.EVENT_COLUMNS
 CHUNK_ROWS = 5000
 FLUSH_BYTES = 1 << 20
 

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from identity.gate import evaluate_case
 from requests_app import selectors
 from requests_app.audit import AuditEvent
 from requests_app.exports import attachments
@@ -66,8 +67,6 @@ def static_file_for(url: str) -> Path | None:
 
 
 def dossier_context(case: Case, *, masked: bool, made_by: Any) -> dict[str, Any]:
-    from identity.gate import evaluate_case
-
     detail = selectors.case_detail(case.reference)
     person = detail.requester
     events = []

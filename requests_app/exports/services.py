@@ -26,14 +26,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import audit
+from requests_app import audit, queue
 from requests_app.errors import InvalidInput, NotPermitted, ServiceError
 from requests_app.exports.bundle import Criteria, Exporter, write_bundle
+from requests_app.exports.dossier import render_dossier
 from requests_app.exports.masking import masks_contact_details
 from requests_app.exports.models import Export, ExportStatus
 from requests_app.models import Case
 from requests_app.people import person_name
-from requests_app.permissions import Capability, has_capability
+from requests_app.permissions import Capability, has_capability, require
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,7 @@ PROGRESS_EVERY_SECONDS = 0.3
 
 def export_request(*, actor: Any, criteria: Criteria, language: str) -> Export:
     """An auditor or a manager asks for the case histories of a period (監査用の出力)."""
-    if not has_capability(actor, Capability.EXPORT_HISTORIES):
-        raise NotPermitted()
+    require(actor, Capability.EXPORT_HISTORIES)
     if (
         criteria.arrival_from
         and criteria.arrival_to
@@ -78,14 +78,9 @@ def export_request(*, actor: Any, criteria: Criteria, language: str) -> Export:
     return export
 
 
-def enqueue_build(export_id: int) -> None:
+def enqueue_build(export_id: int) -> bool:
     """Queue the build; if the broker is down, the sweep queues it later."""
-    from requests_app.exports.tasks import build_export
-
-    try:
-        build_export.delay(export_id)
-    except Exception:
-        logger.exception("Could not queue export %s; the sweep will retry", export_id)
+    return queue.publish(queue.BUILD_EXPORT, export_id)
 
 
 def _claim(export_id: int) -> bool:
@@ -286,8 +281,7 @@ def user_exports(user: Any, *, limit: int = 20) -> list[Export]:
 
 def export_for(user: Any, export_id: int) -> Export | None:
     """One of the user's own exports; anyone else's is as good as missing (None)."""
-    if not has_capability(user, Capability.EXPORT_HISTORIES):
-        raise NotPermitted()
+    require(user, Capability.EXPORT_HISTORIES)
     return Export.objects.filter(pk=export_id, requested_by=user).first()
 
 
@@ -309,10 +303,7 @@ def export_open_download(*, export: Export, actor: Any) -> IO[bytes]:
 
 def dossier_render(*, case: Case, actor: Any, language: str) -> bytes:
     """The one-case dossier as a PDF; who made it, and its SHA-256, go into the trail."""
-    from requests_app.exports.dossier import render_dossier
-
-    if not has_capability(actor, Capability.EXPORT_HISTORIES):
-        raise NotPermitted()
+    require(actor, Capability.EXPORT_HISTORIES)
     masked = masks_contact_details(actor)
     pdf = render_dossier(case=case, masked=masked, language=language, made_by=actor)
     with transaction.atomic():

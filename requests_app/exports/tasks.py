@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from requests_app import queue
 from requests_app.exports import services
 
 # A bundle of a million events takes about a minute; leave room for far larger ones. The
@@ -12,7 +13,7 @@ BUILD_TIME_LIMIT = 30 * 60
 
 
 @shared_task(
-    name="requests_app.exports.build_export",
+    name=queue.BUILD_EXPORT,
     time_limit=BUILD_TIME_LIMIT,
     soft_time_limit=BUILD_TIME_LIMIT - 60,
 )
@@ -21,7 +22,7 @@ def build_export(export_id: int) -> None:
     services.export_build(export_id=export_id)
 
 
-@shared_task(name="requests_app.exports.sweep_exports")
+@shared_task(name=queue.SWEEP_EXPORTS)
 def sweep_exports() -> int:
     """Queue again the exports whose message or worker was lost."""
     return services.export_sweep()

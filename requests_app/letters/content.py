@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 
+from identity.gate import what_is_missing as identity_missing
+from requests_app.choices import CaseState
 from requests_app.letters import kinds
 from requests_app.letters.kinds import LetterKind
 
@@ -88,16 +90,12 @@ def build_content(
 
 def what_is_missing(case: Any, language: str) -> list[str]:
     """The identity rules' sentences for the person, in the letter's language."""
-    from identity.gate import what_is_missing as identity_missing
-
     with translation.override(language):
         return [str(sentence) for sentence in identity_missing(case)]
 
 
 def completion_reason(case: Any) -> str:
     """Why staff asked the person to complete the request (補正), while the case waits on it."""
-    from requests_app.models import CaseState
-
     if case.state != CaseState.AWAITING_COMPLETION:
         return ""
     event = case.events.filter(action="case.completion.requested").order_by("-seq").first()

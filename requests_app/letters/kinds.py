@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import CaseState, Outcome, RequestKind
+from requests_app.choices import CaseState, Outcome, RequestKind
 
 
 class LetterKind(models.TextChoices):

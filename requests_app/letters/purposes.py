@@ -6,7 +6,7 @@ facts are the policy's; the sentences are ours, in Japanese and in English.
 
 from __future__ import annotations
 
-from requests_app.models import Relationship
+from requests_app.choices import Relationship
 
 R = Relationship
 

@@ -11,7 +11,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from identity.gate import what_is_missing
 from requests_app.audit import AuditEvent
+from requests_app.choices import CaseState, Outcome
 from requests_app.letters import kinds
 from requests_app.letters.content import ExtensionInputs
 from requests_app.letters.kinds import LetterKind
@@ -22,7 +24,8 @@ from requests_app.letters.models import (
     LetterBatch,
     LetterStatus,
 )
-from requests_app.models import Case, CaseState, Outcome, RequestItem
+from requests_app.models import Case, RequestItem
+from requests_app.permissions import Capability, has_capability
 
 
 def case_letters(case: Case) -> list[Letter]:
@@ -49,8 +52,6 @@ def case_items_with_records(case: Case) -> list[RequestItem]:
 
 def something_missing(case: Case) -> bool:
     """Whether the person still owes documents, fee or a completion of the request."""
-    from identity.gate import what_is_missing
-
     return bool(
         case.state == CaseState.AWAITING_COMPLETION
         or case.fee_shortfall > 0
@@ -145,58 +146,6 @@ def suggested_kind(case: Case, offered: list[str], letters: list[Letter]) -> str
     return offered[0] if offered else None
 
 
-# --- the reply guard -----------------------------------------------------------------------
-
-
-def _sent(letter: Letter) -> bool:
-    return bool(letter.approved_at and letter.sent_on and not letter.returned_on)
-
-
-def _letters_of(case: Case) -> list[Letter]:
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    if "letters" in cache:
-        return list(cache["letters"])
-    return list(Letter.objects.filter(case=case).defer("content").order_by("id"))
-
-
-def reply_letter_blockers(case: Case) -> list[str]:
-    """What stops "reply sent": every deciding letter the outcomes call for must have been
-    approved by a manager and recorded as mailed (and not have come back)."""
-    letters = _letters_of(case)
-    blockers = []
-    for kind in kinds.reply_kinds_for(case.items.all()):
-        of_kind = [letter for letter in letters if letter.kind == kind]
-        if any(_sent(letter) for letter in of_kind):
-            continue
-        label = LetterKind(kind).label
-        latest = of_kind[-1] if of_kind else None
-        if latest is None:
-            message = _("The letter “%(kind)s” has not been generated yet.")
-        elif latest.status == LetterStatus.FAILED:
-            message = _("The letter “%(kind)s” could not be generated; retry it.")
-        elif latest.status == LetterStatus.PENDING:
-            message = _("The letter “%(kind)s” is still being generated.")
-        elif latest.approved_at is None:
-            message = _("The letter “%(kind)s” is waiting for a manager's approval.")
-        elif latest.returned_on is not None:
-            message = _("The letter “%(kind)s” came back undeliverable; send it again.")
-        else:
-            message = _("The letter “%(kind)s” has not been recorded as mailed.")
-        blockers.append(message % {"kind": label})
-    return blockers
-
-
-def reply_sent_on(case: Case) -> date | None:
-    """When the reply went out: the day the last of its deciding letters was mailed."""
-    needed = set(kinds.reply_kinds_for(case.items.all()))
-    dates = [
-        letter.sent_on
-        for letter in _letters_of(case)
-        if letter.kind in needed and _sent(letter) and letter.sent_on
-    ]
-    return max(dates) if dates else None
-
-
 # --- due letters and batches ---------------------------------------------------------------
 
 
@@ -268,8 +217,6 @@ class LetterRow:
 
 
 def letter_rows(case: Case, letters: list[Letter], user: Any) -> list[LetterRow]:
-    from requests_app.permissions import Capability, has_capability
-
     may_work = has_capability(user, Capability.WORK_CASES)
     may_approve = has_capability(user, Capability.APPROVE_DECISIONS)
     latest_version: dict[str, int] = {}

@@ -6,10 +6,12 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from requests_app import queue
 from requests_app.letters import services
 
 
 @shared_task(
+    name=queue.GENERATE_LETTER,
     acks_late=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
@@ -20,6 +22,7 @@ def generate_letter(letter_id: int) -> None:
 
 
 @shared_task(
+    name=queue.GENERATE_BATCH,
     acks_late=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
@@ -31,7 +34,7 @@ def generate_batch(batch_id: int) -> None:
     services.batch_generate(batch_id=batch_id)
 
 
-@shared_task
+@shared_task(name=queue.REQUEUE_PENDING_LETTERS)
 def requeue_pending_letters() -> int:
     """For the periodic schedule: queue letters and batches a lost message left pending."""
     return services.letters_requeue_pending()

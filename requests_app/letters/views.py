@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from requests_app import audit
+from requests_app.case_page import case_page_context
 from requests_app.errors import ServiceError
-from requests_app.letters import kinds, selectors, services
+from requests_app.letters import selectors, services
 from requests_app.letters.forms import (
     BatchMailingForm,
     BatchRequestForm,
@@ -48,54 +48,6 @@ from requests_app.views.base import (
     show_error,
 )
 
-# --- the letters section of the case page --------------------------------------------------
-
-
-def case_section_context(
-    request: HttpRequest, case: Case, overrides: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """What templates/letters/_case_section.html shows, in a fixed number of queries."""
-    overrides = overrides or {}
-    user = request.user
-    can_work = has_capability(user, Capability.WORK_CASES)
-    letters = selectors.case_letters(case)
-    items = selectors.case_items_with_records(case)
-    editable = can_work and case.state in services.RECORD_STATES
-    record_items = [item for item in items if item.kind in kinds.DISCLOSURE_REQUEST_KINDS]
-    change_items = [item for item in items if item.kind in kinds.CHANGE_REQUEST_KINDS]
-    bound_item = overrides.get("letters_item_form")
-    context: dict[str, Any] = {
-        "letter_rows": selectors.letter_rows(case, letters, user),
-        "record_items": record_items,
-        "change_items": change_items,
-        "records_editable": editable,
-        "record_forms": {
-            item.pk: bound_item[1]
-            if bound_item and bound_item[0] == item.pk
-            else DisclosedRecordsForm(prefix=f"records{item.pk}")
-            for item in record_items
-        }
-        if editable
-        else {},
-        "change_forms": {
-            item.pk: bound_item[1]
-            if bound_item and bound_item[0] == item.pk
-            else ChangeForm(prefix=f"change{item.pk}")
-            for item in change_items
-        }
-        if editable
-        else {},
-        "reply_blockers": selectors.reply_letter_blockers(case)
-        if case.state in kinds.DECIDED_STATES
-        else [],
-    }
-    offered = selectors.available_kinds(case) if can_work else []
-    if offered:
-        context["letter_form"] = overrides.get("letter_form") or LetterRequestForm(
-            kinds=offered, initial={"kind": selectors.suggested_kind(case, offered, letters)}
-        )
-    return context
-
 
 def _back(case: Case, anchor: str = "letters") -> HttpResponseRedirect:
     url = reverse("requests_app:case_detail", args=[case.reference])
@@ -103,10 +55,8 @@ def _back(case: Case, anchor: str = "letters") -> HttpResponseRedirect:
 
 
 def _case_page(request: HttpRequest, case: Case, **overrides: Any) -> HttpResponse:
-    from requests_app.views.cases import case_page_context
-
     detail = detail_or_404(case.reference)
-    context = case_page_context(request, detail, **overrides)
+    context = case_page_context(detail, request.user, **overrides)
     return render(request, "requests_app/case_detail.html", context, status=400)
 
 
@@ -503,24 +453,11 @@ class BatchPdfView(CapabilityRequiredMixin, View):
                 status=409,
                 content_type="text/plain; charset=utf-8",
             )
-        _log_batch_download(batch, request.user)
+        services.batch_record_download(batch=batch, actor=request.user)
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="letters-batch-{batch.pk}.pdf"'
         response["Cache-Control"] = "private, no-store"
         return response
-
-
-def _log_batch_download(batch: LetterBatch, actor: Any) -> None:
-    from django.db import transaction
-
-    with transaction.atomic():
-        for letter in batch.letters.select_related("case").filter(status=LetterStatus.READY):
-            audit.record(
-                action="case.letter.viewed",
-                actor=actor,
-                case=letter.case,
-                payload=letter.audit_payload(how="batch", batch=batch.pk),
-            )
 
 
 class BatchMailingView(CapabilityRequiredMixin, View):

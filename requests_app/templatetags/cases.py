@@ -9,9 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from requests_app.choices import CaseState, RequestKind
 from requests_app.deadlines import is_overdue
 from requests_app.events import action_label as _action_label
-from requests_app.models import CaseState, RequestKind
 
 register = template.Library()
 

@@ -11,8 +11,17 @@ from typing import Any
 
 from django import template
 
+from requests_app.choices import (
+    AgentKind,
+    DisclosureMethod,
+    FeeForm,
+    Outcome,
+    RefusalGround,
+    RequestKind,
+)
 from requests_app.letters.dates import letter_date
-from requests_app.models import AgentKind, DisclosureMethod, FeeForm, Outcome, RefusalGround
+from requests_app.letters.kinds import LetterKind
+from requests_app.letters.models import MailMethod
 
 register = template.Library()
 
@@ -89,8 +98,6 @@ def _label(choices: Any, value: str) -> str:
 
 @register.filter
 def request_kind(value: str) -> str:
-    from requests_app.models import RequestKind
-
     return _label(RequestKind, value)
 
 
@@ -116,13 +123,9 @@ def disclosure_method_name(value: str) -> str:
 
 @register.filter
 def letter_kind_name(value: str) -> str:
-    from requests_app.letters.kinds import LetterKind
-
     return _label(LetterKind, value)
 
 
 @register.filter
 def mail_method_name(value: str) -> str:
-    from requests_app.letters.models import MailMethod
-
     return _label(MailMethod, value)

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from requests_app.errors import ServiceError
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
+from requests_app.selectors import case_detail
 
 
 class CapabilityRequiredMixin:
@@ -35,8 +36,6 @@ def get_case_or_404(reference: str) -> Case:
 
 def detail_or_404(reference: str) -> Case:
     """The case with everything its page shows (selectors.case_detail), or 404."""
-    from requests_app.selectors import case_detail
-
     try:
         return case_detail(reference)
     except Case.DoesNotExist as exc:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from identity import views as identity_views
 from requests_app import selectors, services
 from requests_app.business_calendar import load_calendar
+from requests_app.case_page import case_page_context
 from requests_app.errors import ServiceError
 from requests_app.forms import (
     AssignForm,
@@ -29,8 +29,9 @@ from requests_app.forms import (
     OutcomeForm,
     TransitionForm,
 )
-from requests_app.models import CaseState, RequestItem
-from requests_app.permissions import Capability, has_capability
+from requests_app.letters import services as letter_services
+from requests_app.models import RequestItem
+from requests_app.permissions import Capability
 from requests_app.views.base import (
     CapabilityRequiredMixin,
     detail_or_404,
@@ -101,64 +102,9 @@ class CaseDetailView(CapabilityRequiredMixin, View):
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         case = detail_or_404(reference)
         services.case_record_view(case=case, actor=request.user)
-        return render(request, "requests_app/case_detail.html", case_page_context(request, case))
-
-
-def case_page_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
-    can_work = has_capability(request.user, Capability.WORK_CASES)
-    context: dict[str, Any] = {
-        "case": case,
-        "items": list(case.items.all()),
-        "actions": selectors.case_actions(case, request.user),
-        "timeline": selectors.case_timeline(case),
-        "access_log": selectors.case_access_log(case),
-        "can_work": can_work,
-        "transition_form": TransitionForm(initial={"expected_state": case.state}),
-    }
-    context.update(_deadline_context(case, context))
-    if can_work and case.is_open:
-        context.update(
-            note_form=NoteForm(),
-            assign_form=AssignForm(initial={"assignee": case.assignee_id}),
-            outcome_forms={
-                item.pk: OutcomeForm(
-                    prefix=f"item{item.pk}",
-                    initial={
-                        "outcome": item.outcome or None,
-                        "refusal_ground": item.refusal_ground,
-                        "reasons": item.reasons,
-                    },
-                )
-                for item in context["items"]
-            }
-            if case.state == CaseState.IN_PROGRESS
-            else {},
-            fee_form=FeePaymentForm() if case.fee_due else None,
+        return render(
+            request, "requests_app/case_detail.html", case_page_context(case, request.user)
         )
-    context.update(identity_views.section_context(request, case, can_work=can_work))
-    from requests_app.letters.views import case_section_context
-
-    context.update(case_section_context(request, case, forms))
-    context.update(forms)
-    return context
-
-
-def _deadline_context(case: Any, context: dict[str, Any]) -> dict[str, Any]:
-    calendar, today = load_calendar(), timezone.localdate()
-    extension = next((a for a in context["actions"] if a.name == "extend_deadline"), None)
-    return {
-        "calendar": calendar,
-        "today": today,
-        "deadline": selectors.deadline_panel(
-            case, context["timeline"], calendar=calendar, today=today
-        ),
-        "extension_action": extension,
-        "extension_form": ExtensionForm(
-            initial={"expected_state": case.state}, case=case, calendar=calendar
-        )
-        if extension is not None and extension.enabled
-        else None,
-    }
 
 
 def _back(case: Any) -> HttpResponseRedirect:
@@ -242,7 +188,7 @@ class CaseFormActionView(CapabilityRequiredMixin, View, ABC):
         else:
             messages.error(request, _("Please correct the errors below."))
         detail = detail_or_404(reference)
-        context = case_page_context(request, detail, **{self.form_name: form})
+        context = case_page_context(detail, request.user, **{self.form_name: form})
         if self.form_name.startswith("item"):
             context["outcome_forms"][kwargs["item_id"]] = form
         return render(request, "requests_app/case_detail.html", context, status=400)
@@ -305,7 +251,7 @@ class ExtendDeadlineView(CaseFormActionView):
         return ExtensionForm(request.POST, case=case, calendar=load_calendar())
 
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
-        case = services.case_extend_deadline(
+        case = letter_services.deadline_extend_with_notice(
             case=case,
             actor=request.user,
             reason=form.cleaned_data["reason"],

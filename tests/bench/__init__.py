@@ -1,4 +1,4 @@
-"""`make bench` (`python -m tests.bench`): speed figures, each beside a baseline measured in the same run.
+"""`make bench` (`python -m tests.bench`): speed figures, each beside its own baseline.
 
 Runs against its own database (the configured one with `_bench` appended, created and
 seeded on first use with BENCH_CASES cases, 100,000 by default, and ten events per case),

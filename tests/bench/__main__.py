@@ -1,4 +1,4 @@
-"""`make bench`: set up the bench database, then print every figure (see tests/bench/__init__.py)."""
+"""`make bench`: set up the bench database, then print every figure (tests/bench/__init__.py)."""
 
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ def run(staff: Any) -> None:
     from django.db import connection, transaction
 
     from requests_app import deadlines
-    from requests_app.models import AWAITING_REPLY_STATES, Case, CaseState
+    from requests_app.choices import AWAITING_REPLY_STATES, CaseState
+    from requests_app.models import Case
 
     manager_ids = _people(staff)
     # Cases made by bulk inserts have no reminder date yet; the sweep's repair step fills
@@ -97,7 +98,8 @@ def _measure(staff: Any, manager_ids: list[int]) -> None:
 
     from requests_app import reminders
     from requests_app.business_calendar import load_calendar
-    from requests_app.models import AWAITING_REPLY_STATES, Case
+    from requests_app.choices import AWAITING_REPLY_STATES
+    from requests_app.models import Case
 
     assert not Case.objects.exclude(state__in=AWAITING_REPLY_STATES).exists()
     day = load_calendar().next_working_day(_today())

@@ -15,9 +15,9 @@ def _case_with_documents(staff: Any) -> Any:
     """An appointed agent's case: eight documents, a scan and an open masking."""
     from django.utils import timezone
 
-    from requests_app.demo.identity import log_passing_documents
     from identity.scans import Scan
     from requests_app import services
+    from requests_app.demo.identity import log_passing_documents
     from tests.identity.factories import log_document
     from tests.identity.files import small_pdf
 
@@ -55,7 +55,7 @@ def run(staff: Any) -> None:
     from django.utils import timezone
 
     from identity.gate import evaluate_case
-    from identity.retention import destroy_due_copies
+    from identity.services import copies_destroy_due
     from requests_app.models import Case
 
     with transaction.atomic():
@@ -86,7 +86,7 @@ def run(staff: Any) -> None:
         today = timezone.localdate()
 
         def sweep() -> None:
-            destroy_due_copies(today=today)
+            copies_destroy_due(today=today)
 
         with CaptureQueriesContext(connection) as captured:
             sweep()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from requests_app.models import CaseState
+from requests_app.choices import CaseState
 from tests.browser.documents import log_document
 from tests.browser.test_case_flow import sign_in
 from tests.factories import make_case

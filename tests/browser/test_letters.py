@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from requests_app.models import CaseState, Letter
+from requests_app.choices import CaseState
+from requests_app.models import Letter
 from tests.browser.test_case_flow import sign_in
 from tests.factories import make_case
 from tests.requests_app.letters.conftest import pdftotext

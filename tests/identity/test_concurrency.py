@@ -11,8 +11,9 @@ from identity import services
 from identity.models import MaskingConfirmation, ReceivedDocument
 from requests_app import services as case_services
 from requests_app.audit import AuditEvent, verify_chain
+from requests_app.choices import CaseState
 from requests_app.errors import ServiceError
-from requests_app.models import Case, CaseState
+from requests_app.models import Case
 from tests.factories import make_case
 from tests.identity.factories import log_document
 from tests.requests_app.test_concurrency import race

@@ -10,7 +10,8 @@ from django.utils import translation
 
 from identity.choices import Holder
 from identity.gate import missing_needs, what_is_missing
-from requests_app.models import Case, CaseState
+from requests_app.choices import CaseState
+from requests_app.models import Case
 from tests.factories import make_case
 from tests.identity.factories import log_document
 from tests.identity.test_services import AgentPerson, agent_case, minor

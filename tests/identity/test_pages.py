@@ -17,7 +17,8 @@ from django.views.debug import ExceptionReporter
 
 from identity.models import DocumentScan, ReceivedDocument
 from requests_app.audit import AuditEvent
-from requests_app.models import Case, CaseState
+from requests_app.choices import CaseState
+from requests_app.models import Case
 from tests.conftest import client_for
 from tests.factories import make_case
 from tests.identity.factories import log_document

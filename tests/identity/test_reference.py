@@ -10,7 +10,7 @@ import pytest
 from identity.gate import evaluate_case
 from identity.models import DocumentType
 from identity.reference import seed_document_types
-from requests_app.models import CaseState
+from requests_app.choices import CaseState
 from tests.conftest import client_for
 from tests.factories import make_case
 from tests.identity.factories import log_document

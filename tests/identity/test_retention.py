@@ -14,13 +14,15 @@ from django.utils import timezone
 
 from identity import services
 from identity.models import DocumentScan, ReceivedDocument
-from identity.retention import destroy_due_copies, destruction_date, latest_due_start
+from identity.retention import destruction_date, latest_due_start
 from identity.scans import Scan
-from requests_app.demo import cases as demo
+from identity.services import copies_destroy_due
 from requests_app import services as case_services
 from requests_app.audit import AuditEvent, verify_chain
+from requests_app.choices import CaseState
+from requests_app.demo import cases as demo
 from requests_app.errors import InvalidInput
-from requests_app.models import Case, CaseState
+from requests_app.models import Case
 from tests.conftest import client_for
 from tests.factories import make_case
 from tests.identity.factories import log_document
@@ -75,7 +77,7 @@ def test_due_copies_are_destroyed_once_and_the_facts_stay(staff: Any, manager: A
     licence, passport, card = ReceivedDocument.objects.filter(case=case).order_by("pk")
     assert DocumentScan.objects.filter(document=licence).exists()
 
-    report = destroy_due_copies(today=TODAY)
+    report = copies_destroy_due(today=TODAY)
 
     assert (report.cases, report.documents, report.scans_destroyed, report.paper_to_shred) == (
         1,
@@ -100,7 +102,7 @@ def test_due_copies_are_destroyed_once_and_the_facts_stay(staff: Any, manager: A
     verified = AuditEvent.objects.get(case=case, action="case.identity.verified")
     assert all(verified.payload["rules"].values())  # the rule outcomes remain on record
 
-    again = destroy_due_copies(today=TODAY)
+    again = copies_destroy_due(today=TODAY)
     assert again.documents == 0
     assert AuditEvent.objects.filter(action="case.identity.copies_destroyed").count() == 1
     assert verify_chain() is None
@@ -109,12 +111,12 @@ def test_due_copies_are_destroyed_once_and_the_facts_stay(staff: Any, manager: A
 def test_copies_not_yet_due_are_kept(staff: Any, manager: Any) -> None:
     sent_on = TODAY - timedelta(days=40)
     case = replied_case(staff, manager, sent_on=sent_on)
-    assert destroy_due_copies(today=TODAY).documents == 0
+    assert copies_destroy_due(today=TODAY).documents == 0
     assert DocumentScan.objects.count() == 1
     due = destruction_date(case)
     assert due is not None
-    assert destroy_due_copies(today=due - timedelta(days=1)).documents == 0
-    assert destroy_due_copies(today=due).documents == 3
+    assert copies_destroy_due(today=due - timedelta(days=1)).documents == 0
+    assert copies_destroy_due(today=due).documents == 3
 
 
 def test_a_withdrawn_case_is_destroyed_after_it_closed(staff: Any) -> None:
@@ -123,8 +125,8 @@ def test_a_withdrawn_case_is_destroyed_after_it_closed(staff: Any) -> None:
     case = case_services.case_withdraw(case=case, actor=staff, reason="本人から取下げ")
     closed_on = timezone.localdate(case.closed_at)
     assert destruction_date(case) is not None
-    assert destroy_due_copies(today=closed_on + timedelta(days=80)).documents == 0
-    report = destroy_due_copies(today=closed_on + timedelta(days=95))
+    assert copies_destroy_due(today=closed_on + timedelta(days=80)).documents == 0
+    report = copies_destroy_due(today=closed_on + timedelta(days=95))
     assert report.scans_destroyed == 1
 
 
@@ -162,7 +164,7 @@ def test_staff_confirm_the_shredding_on_the_shredding_page(
     staff: Any, manager: Any, auditor: Any
 ) -> None:
     case = replied_case(staff, manager, sent_on=TODAY - timedelta(days=100))
-    destroy_due_copies(today=TODAY)
+    copies_destroy_due(today=TODAY)
     licence = ReceivedDocument.objects.filter(case=case).order_by("pk").first()
     assert licence is not None
     url = reverse("identity:shredding")

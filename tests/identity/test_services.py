@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from identity import services
+from identity import entries, services
 from identity.choices import Holder, Masking
 from identity.gate import evaluate_case
 from identity.models import DocumentScan, DocumentType, MaskingConfirmation, ReceivedDocument
 from identity.scans import Scan
 from requests_app import services as case_services
 from requests_app.audit import AuditEvent
+from requests_app.choices import CaseState
 from requests_app.errors import InvalidInput, NotPermitted, TransitionBlocked
-from requests_app.models import Case, CaseState
+from requests_app.models import Case
 from tests.factories import RequesterDataFactory, make_case
 from tests.identity.factories import log_document
 from tests.identity.files import small_pdf
@@ -344,7 +345,7 @@ def minor(staff: Any) -> Case:
     )
 
 
-def guardian_data(case: Case, **changes: Any) -> services.GuardianData:
+def guardian_data(case: Case, **changes: Any) -> entries.GuardianData:
     values: dict[str, Any] = {
         "relationship": "parent",
         "name": "高橋 恵子",
@@ -355,7 +356,7 @@ def guardian_data(case: Case, **changes: Any) -> services.GuardianData:
         "consent_received_on": case.arrival_date,
     }
     values.update(changes)
-    return services.GuardianData(**values)
+    return entries.GuardianData(**values)
 
 
 def test_a_requester_under_16_needs_a_parent_with_consent_and_documents(staff: Any) -> None:

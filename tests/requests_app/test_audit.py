@@ -111,3 +111,14 @@ def test_sensitive_payload_values_are_masked() -> None:
 def test_record_outside_a_transaction_is_refused(staff: Any) -> None:
     with pytest.raises(RuntimeError):
         audit.record(action="case.viewed", actor=staff)
+
+
+def test_the_hashed_fields_are_the_ones_event_content_covers(staff: Any) -> None:
+    """One list of hashed fields: event_content, the bundles, their verifier and the bulk
+    loader all read audit.HASHED_FIELDS, so none can drift from the others."""
+    with transaction.atomic():
+        event = audit.record(action="case.note.added", actor=staff, payload={"n": 1})
+    assert tuple(event.content()) == audit.HASHED_FIELDS
+    assert (*audit.HASHED_FIELDS, "prev_hash", "hash") == audit.EVENT_COLUMNS
+    stored = {field.name for field in AuditEvent._meta.concrete_fields}
+    assert {name.removesuffix("_id") for name in audit.EVENT_COLUMNS} <= stored

@@ -22,7 +22,8 @@ from django.db import connections
 from config.celery import BEAT_SCHEDULE, app
 from requests_app import services, tasks
 from requests_app.audit import AuditEvent
-from requests_app.models import Case, CaseState, SentMessage
+from requests_app.choices import CaseState
+from requests_app.models import Case, SentMessage
 from tests.clock import office_time
 from tests.factories import make_case
 

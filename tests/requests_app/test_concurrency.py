@@ -11,8 +11,9 @@ from django.utils import translation
 
 from requests_app import services
 from requests_app.audit import AuditEvent, verify_chain
+from requests_app.choices import CaseState
 from requests_app.errors import ServiceError
-from requests_app.models import Case, CaseState
+from requests_app.models import Case
 from tests.factories import make_case
 
 pytestmark = [

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from requests_app import dashboard, services
-from requests_app.demo import cases as demo
 from requests_app.business_calendar import load_calendar
 from requests_app.dashboard import Figure
+from requests_app.demo import cases as demo
 from requests_app.models import Case
 from requests_app.selectors import case_list
 from tests.clock import office_time

@@ -11,9 +11,11 @@ from django.urls import reverse
 from requests_app import deadlines, services
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar
+from requests_app.choices import CaseState
 from requests_app.deadlines import Change, Policy, due_date_for
 from requests_app.errors import InvalidInput, TransitionBlocked
-from requests_app.models import Case, CaseState, ClosureDay, SLAPolicy
+from requests_app.letters import services as letter_services
+from requests_app.models import Case, ClosureDay, SLAPolicy
 from requests_app.reference import CLOSURE_DAYS
 from tests.clock import office_time, tokyo
 from tests.conftest import client_for
@@ -230,7 +232,7 @@ def test_extending_the_due_date(staff: Any) -> None:
             actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 16), state="in_progress"
         )
         assert case.due_date == D(2026, 12, 1)
-        case = services.case_extend_deadline(
+        case = letter_services.deadline_extend_with_notice(
             case=case, actor=staff, reason="調査対象の記録が多数のため。", business_days=5
         )
         assert case.due_date == D(2026, 12, 8) and case.state == CaseState.IN_PROGRESS
@@ -245,7 +247,7 @@ def test_extending_the_due_date(staff: Any) -> None:
         # The requester is told of the extension, with the reasons, in the same step.
         letter_request = AuditEvent.objects.filter(case=case, action="case.letter.requested")
         assert letter_request.get().seq > event.seq
-        case = services.case_extend_deadline(
+        case = letter_services.deadline_extend_with_notice(
             case=case, actor=staff, reason="外部委託先の回答待ち。", new_due_date=D(2026, 12, 15)
         )
         assert Case.objects.get(pk=case.pk).due_date == D(2026, 12, 15)

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import services
-from requests_app.demo import bulk
 from requests_app.audit import AuditEvent
-from requests_app.models import Case, CaseState
+from requests_app.choices import CaseState
+from requests_app.demo import bulk
+from requests_app.models import Case
 from tests.conftest import client_for
 from tests.factories import RequesterDataFactory, make_case
 

@@ -12,10 +12,11 @@ from django.core import mail
 from django.utils import timezone
 
 from requests_app import reminders, services, tasks
-from requests_app.demo import cases as demo
 from requests_app.audit import AuditChainHead, AuditEvent
+from requests_app.choices import MessageKind
 from requests_app.deadlines import is_overdue
-from requests_app.models import Case, MessageKind, SentMessage, UserPreference
+from requests_app.demo import cases as demo
+from requests_app.models import Case, SentMessage, UserPreference
 from tests.clock import office_time
 from tests.factories import make_case
 

@@ -12,7 +12,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from requests_app.audit import AuditEvent, verify_chain
-from requests_app.models import Case, CaseState
+from requests_app.choices import CaseState
+from requests_app.models import Case
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

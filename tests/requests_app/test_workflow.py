@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from requests_app import services
 from requests_app.audit import AuditEvent
+from requests_app.choices import CaseState, Outcome
 from requests_app.demo.cases import send_reply_letters
 from requests_app.errors import InvalidInput, NotPermitted, StaleState, TransitionBlocked
-from requests_app.models import Case, CaseState, Outcome
+from requests_app.models import Case
 from tests.factories import make_case
 from tests.identity.factories import log_document
 

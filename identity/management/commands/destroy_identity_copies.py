@@ -1,6 +1,6 @@
 """Destroy the copies of identity documents whose destruction date has passed.
 
-Run daily (Celery beat calls the same service once the deadlines work lands). Idempotent:
+Celery beat runs the same service daily (identity.tasks). Idempotent:
 running it twice on one day changes nothing the second time.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from identity.retention import destroy_due_copies
+from identity.services import copies_destroy_due
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--date {options['date']!r} is not a date (YYYY-MM-DD)."
                 ) from exc
-        report = destroy_due_copies(today=today)
+        report = copies_destroy_due(today=today)
         self.stdout.write(
             f"{today.isoformat()}: {report.documents} document(s) in {report.cases} case(s); "
             f"{report.scans_destroyed} scan(s) destroyed; "

@@ -17,11 +17,12 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from requests_app import services, tasks
+from requests_app import queue, services
+from requests_app.business_calendar import load_calendar
+from requests_app.choices import CaseState
 from requests_app.demo import bulk
 from requests_app.demo import cases as demo
-from requests_app.business_calendar import load_calendar
-from requests_app.models import Case, CaseState
+from requests_app.models import Case
 from requests_app.permissions import Role
 
 DEMO_USERS = [
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         elif not Case.objects.exists():
             # The demo's letters are generated in line, and what is due today the periodic
             # sweep sends: queued messages would only make the worker replay finished steps.
-            with tasks.messages_held():
+            with queue.messages_held():
                 self._history(users, rng, months=options["history_months"])
                 self._demo_cases(users, rng)
         self._print_logins()

@@ -11,12 +11,19 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from requests_app.audit import AuditEvent
+from requests_app.choices import CaseState
 from requests_app.errors import InvalidInput, NotPermitted
 from requests_app.letters import selectors, services, tasks
 from requests_app.letters.render import render_letter
-from requests_app.models import CaseState, Letter, LetterBatch
+from requests_app.models import Letter, LetterBatch
 from tests.factories import RequesterDataFactory, make_case
-from tests.requests_app.letters.conftest import embedded_fonts, generate, pdftotext, reader, stored_bytes
+from tests.requests_app.letters.conftest import (
+    embedded_fonts,
+    generate,
+    pdftotext,
+    reader,
+    stored_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from requests_app.audit import AuditEvent, verify_chain
+from requests_app.choices import CaseState
 from requests_app.errors import ServiceError
 from requests_app.letters import services
-from requests_app.models import Case, CaseState, Letter
+from requests_app.models import Case, Letter
 from tests.factories import make_case
 from tests.requests_app.letters.conftest import generate
 from tests.requests_app.test_concurrency import race

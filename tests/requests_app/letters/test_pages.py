@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.audit import AuditEvent
+from requests_app.choices import CaseState
 from requests_app.letters import services, tasks
-from requests_app.models import Case, CaseState, Letter
+from requests_app.models import Case, Letter
 from tests.conftest import client_for
 from tests.factories import make_case
 from tests.requests_app.letters.conftest import generate

@@ -13,10 +13,11 @@ from kombu.exceptions import OperationalError
 
 from requests_app import services as case_services
 from requests_app.audit import AuditEvent
+from requests_app.choices import CaseState, Outcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionBlocked
 from requests_app.letters import services, tasks
 from requests_app.letters.content import ExtensionInputs
-from requests_app.models import Case, CaseState, Letter, Outcome
+from requests_app.models import Case, Letter
 from tests.factories import make_case
 from tests.requests_app.letters.conftest import generate, media_files, pdftotext, stored_bytes
 
@@ -442,7 +443,7 @@ def test_a_returned_letter_must_go_out_again(staff: Any, manager: Any) -> None:
     mail(letters["correction_done"], staff)
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED  # the disclosure did not reach the person
-    from requests_app.letters.selectors import reply_letter_blockers
+    from requests_app.letters.rules import reply_letter_blockers
 
     assert reply_letter_blockers(case) == [
         "The letter “Disclosure” came back undeliverable; send it again."

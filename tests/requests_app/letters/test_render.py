@@ -11,12 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from requests_app.choices import CaseState, Outcome
 from requests_app.errors import InvalidInput
 from requests_app.letters import pdf, services
 from requests_app.letters.dates import english_date, japanese_era_date
 from requests_app.letters.render import letter_html, render_letter
 from requests_app.letters.services import RecordRow
-from requests_app.models import CaseState, Letter, Outcome
+from requests_app.models import Letter
 from tests.factories import RequesterDataFactory, make_case
 from tests.requests_app.letters.conftest import (
     embedded_fonts,
