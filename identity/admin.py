@@ -7,7 +7,7 @@ from identity.models import DocumentType
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(admin.ModelAdmin[DocumentType]):
     list_display = (
         "code",
         "name_ja",

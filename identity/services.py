@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,6 +45,9 @@ from requests_app.errors import InvalidInput
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability, require
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # Documents are logged while the case is being checked; afterwards the verdict is settled.
 DOCUMENT_STATES = frozenset({CaseState.RECEIVED, CaseState.AWAITING_IDENTITY})
 
@@ -68,7 +71,7 @@ def _gate_payload(verdict: Verdict) -> dict[str, Any]:
 
 
 def _record_result_change(
-    *, case: Case, actor: Any, before: Verdict, after: Verdict, because: str
+    *, case: Case, actor: User, before: Verdict, after: Verdict, because: str
 ) -> None:
     """A change that turns the verdict after the case left "awaiting identity" (e.g. a
     document entered in error and withdrawn) is its own audit entry: the verification
@@ -98,7 +101,7 @@ def _raise_problems(problems: dict[str, list[str]]) -> None:
 def document_record(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     document_type: DocumentType,
     received_on: date,
     holder: str = Holder.REQUESTER,
@@ -223,7 +226,7 @@ def _destroy_scan(document: ReceivedDocument, now: Any) -> bool:
     return False
 
 
-def document_withdraw(*, document: ReceivedDocument, actor: Any, reason: str) -> ReceivedDocument:
+def document_withdraw(*, document: ReceivedDocument, actor: User, reason: str) -> ReceivedDocument:
     """Take back a document entered in error: kept for the record, left out of the verdict.
 
     Its scan, if any, is destroyed at once; the paper follows the case's destruction date.
@@ -277,7 +280,7 @@ def document_withdraw(*, document: ReceivedDocument, actor: Any, reason: str) ->
 def masking_confirm(
     *,
     document: ReceivedDocument,
-    actor: Any,
+    actor: User,
     masking: str,
     method: str,
     confirmed_by: Any,
@@ -326,7 +329,7 @@ def masking_confirm(
     return confirmation
 
 
-def document_destroy_copy(*, document: ReceivedDocument, actor: Any) -> ReceivedDocument:
+def document_destroy_copy(*, document: ReceivedDocument, actor: User) -> ReceivedDocument:
     """Destroy a copy at once (e.g. the back of a My Number card): the facts stay recorded."""
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
@@ -370,7 +373,7 @@ def document_destroy_copy(*, document: ReceivedDocument, actor: Any) -> Received
 # --- the scan ------------------------------------------------------------------------------
 
 
-def scan_read(*, document: ReceivedDocument, actor: Any) -> scans.Scan:
+def scan_read(*, document: ReceivedDocument, actor: User) -> scans.Scan:
     """Decrypt a scan for a member of staff; each viewing is in the audit trail.
 
     Auditors never see scans: they hold no capability to work on cases.
@@ -389,14 +392,14 @@ def scan_read(*, document: ReceivedDocument, actor: Any) -> scans.Scan:
                 "document_type": stored.document.document_type.code,
             },
         )
-    content = scans.unseal(stored.wrapped_key, stored.ciphertext)
+    content = scans.unseal(bytes(stored.wrapped_key), bytes(stored.ciphertext))
     return scans.Scan(content=content, content_type=stored.document.scan_content_type)
 
 
 # --- parent or guardian of a requester under 16 ------------------------------------------
 
 
-def guardian_record(*, case: Case, actor: Any, data: GuardianData) -> Guardian:
+def guardian_record(*, case: Case, actor: User, data: GuardianData) -> Guardian:
     """Record (or correct) the parent or guardian of a requester under 16, and their consent."""
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
@@ -447,7 +450,7 @@ def _iso(day: date | None) -> str | None:
 # --- shredding paper copies ----------------------------------------------------------------
 
 
-def paper_confirm_shredded(*, document: ReceivedDocument, actor: Any) -> ReceivedDocument:
+def paper_confirm_shredded(*, document: ReceivedDocument, actor: User) -> ReceivedDocument:
     """Staff confirm they shredded a paper copy that the retention run marked due."""
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
@@ -483,7 +486,7 @@ class DestructionReport:
     paper_to_shred: int = 0
 
 
-def copies_destroy_due(*, today: date, actor: Any = None) -> DestructionReport:
+def copies_destroy_due(*, today: date, actor: User | None = None) -> DestructionReport:
     """Destroy the scans and mark the paper copies of every document whose date has passed
     (写しの廃棄). Safe to run any number of times: a document is handled once
     (`copies_destroyed_on`), and each case's documents under the case's row lock."""
@@ -500,7 +503,7 @@ def copies_destroy_due(*, today: date, actor: Any = None) -> DestructionReport:
 
 
 def _destroy_for_case(
-    case_id: int, document_ids: list[int], *, today: date, actor: Any
+    case_id: int, document_ids: list[int], *, today: date, actor: User | None
 ) -> DestructionReport:
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)

@@ -22,7 +22,12 @@ from requests_app.case_page import case_page_context
 from requests_app.errors import ServiceError
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
-from requests_app.views.base import CapabilityRequiredMixin, detail_or_404, get_case_or_404
+from requests_app.views.base import (
+    CapabilityRequiredMixin,
+    detail_or_404,
+    get_case_or_404,
+    signed_in,
+)
 
 # --- the forms of the section ------------------------------------------------------------
 
@@ -98,7 +103,7 @@ class DocumentCreateView(IdentityActionView):
         return ReceivedDocumentForm(request.POST, request.FILES, case=case, user=request.user)
 
     def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
-        services.document_record(case=case, actor=request.user, **form.service_arguments())
+        services.document_record(case=case, actor=signed_in(request), **form.service_arguments())
         messages.success(request, _("The document was logged."))
 
     def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
@@ -113,7 +118,7 @@ class DocumentWithdrawView(IdentityActionView):
 
     def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
         services.document_withdraw(
-            document=document, actor=request.user, reason=form.cleaned_data["reason"]
+            document=document, actor=signed_in(request), reason=form.cleaned_data["reason"]
         )
         messages.success(request, _("The document was withdrawn."))
 
@@ -128,7 +133,7 @@ class MaskingConfirmView(IdentityActionView):
     def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
         services.masking_confirm(
             document=document,
-            actor=request.user,
+            actor=signed_in(request),
             masking=form.cleaned_data["masking"],
             method=form.cleaned_data["method"],
             confirmed_by=form.cleaned_data["confirmed_by"],
@@ -148,7 +153,7 @@ class DocumentDestroyView(CapabilityRequiredMixin, View):
         case = get_case_or_404(reference)
         document = get_object_or_404(ReceivedDocument, pk=document_id, case=case)
         try:
-            services.document_destroy_copy(document=document, actor=request.user)
+            services.document_destroy_copy(document=document, actor=signed_in(request))
         except ServiceError as error:
             messages.error(request, error.message)
         else:
@@ -162,7 +167,7 @@ class GuardianView(IdentityActionView):
         return GuardianForm(request.POST, case=case)
 
     def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
-        services.guardian_record(case=case, actor=request.user, data=form.data_object())
+        services.guardian_record(case=case, actor=signed_in(request), data=form.data_object())
         messages.success(request, _("The parent or guardian was recorded."))
 
     def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
@@ -184,7 +189,7 @@ class DocumentScanView(CapabilityRequiredMixin, View):
         if not document.has_scan:
             messages.error(request, _("This document has no stored scan."))
             return _back(case)
-        scan = services.scan_read(document=document, actor=request.user)
+        scan = services.scan_read(document=document, actor=signed_in(request))
         response = HttpResponse(scan.content, content_type=scan.content_type)
         response["Content-Disposition"] = (
             f'inline; filename="{scans.file_name(document.pk, scan.content_type)}"'
@@ -224,7 +229,7 @@ class ShreddingConfirmView(CapabilityRequiredMixin, View):
     def post(self, request: HttpRequest, document_id: int) -> HttpResponse:
         document = get_object_or_404(ReceivedDocument, pk=document_id)
         try:
-            services.paper_confirm_shredded(document=document, actor=request.user)
+            services.paper_confirm_shredded(document=document, actor=signed_in(request))
         except ServiceError as error:
             messages.error(request, error.message)
         else:

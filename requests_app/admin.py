@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import audit, queue
 from requests_app.models import ClosureDay, SLAPolicy
+from requests_app.views.base import signed_in
 
 
 def _fields(obj: Model) -> dict[str, Any]:
@@ -27,14 +28,16 @@ def _fields(obj: Model) -> dict[str, Any]:
     }
 
 
-class DeadlineReferenceAdmin(admin.ModelAdmin):
+class DeadlineReferenceAdmin(admin.ModelAdmin[Any]):
     """Audits each change and has the stored due dates recomputed after it."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         audit.record(
             action="reference.saved",
-            actor=request.user,
+            actor=signed_in(request),
             payload={"model": obj._meta.label_lower, "id": obj.pk, "values": _fields(obj)},
         )
         queue.publish_on_commit(queue.REFRESH_DUE_DATES)
@@ -55,7 +58,7 @@ class DeadlineReferenceAdmin(admin.ModelAdmin):
     def _record_deletion(self, request: HttpRequest, obj: Any) -> None:
         audit.record(
             action="reference.deleted",
-            actor=request.user,
+            actor=signed_in(request),
             payload={"model": obj._meta.label_lower, "id": obj.pk, "values": _fields(obj)},
         )
 

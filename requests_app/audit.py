@@ -16,13 +16,16 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pgtrigger
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 GENESIS_HASH = "0" * 64
 
@@ -208,7 +211,7 @@ def mask(payload: Mapping[str, Any]) -> dict[str, Any]:
 def record(
     *,
     action: str,
-    actor: Any = None,
+    actor: User | None = None,
     case: Any = None,
     from_state: str = "",
     to_state: str = "",

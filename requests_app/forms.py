@@ -290,7 +290,7 @@ def _display_name(user: Any) -> str:
     return person_name(user)
 
 
-class WorkerChoiceField(forms.ModelChoiceField):
+class WorkerChoiceField(forms.ModelChoiceField[Any]):
     def label_from_instance(self, obj: Any) -> str:
         return _display_name(obj)
 

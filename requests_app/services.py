@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -54,6 +54,9 @@ from requests_app.models import (
 from requests_app.permissions import Capability, has_capability, require
 from requests_app.workflow import blockers_for
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 
 # --- transitions -------------------------------------------------------------------------
@@ -62,7 +65,7 @@ logger = logging.getLogger(__name__)
 def _run_transition(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     name: str,
     expected_state: str | None = None,
     reason: str = "",
@@ -121,7 +124,7 @@ def _remind_after_commit(case_id: int) -> None:
 
 
 def case_begin_identity_check(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -133,7 +136,7 @@ def case_begin_identity_check(
 
 
 def case_verify_identity(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     verdict = evaluate_case(case)
     rules = {result.code: result.passed for result in verdict.results}
@@ -148,7 +151,7 @@ def case_verify_identity(
 
 
 def case_request_fee(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -161,7 +164,7 @@ def case_request_fee(
 
 
 def case_start_work(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case, actor=actor, name="start_work", expected_state=expected_state, reason=reason
@@ -169,7 +172,7 @@ def case_start_work(
 
 
 def case_request_completion(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -181,7 +184,7 @@ def case_request_completion(
 
 
 def case_receive_completion(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -193,7 +196,7 @@ def case_receive_completion(
 
 
 def case_submit_for_approval(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -206,7 +209,7 @@ def case_submit_for_approval(
 
 
 def case_approve(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -219,7 +222,7 @@ def case_approve(
 
 
 def case_return_for_rework(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -231,7 +234,7 @@ def case_return_for_rework(
 
 
 def case_refuse(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -246,7 +249,7 @@ def case_refuse(
 def case_record_reply_sent(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     sent_on: date | None = None,
     expected_state: str | None = None,
     reason: str = "",
@@ -270,7 +273,7 @@ def case_record_reply_sent(
 
 
 def case_close(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -284,7 +287,7 @@ def case_close(
 
 
 def case_withdraw(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -298,7 +301,7 @@ def case_withdraw(
 
 
 def case_abandon(
-    *, case: Case, actor: Any, expected_state: str | None = None, reason: str = ""
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
     return _run_transition(
         case=case,
@@ -314,7 +317,7 @@ def case_abandon(
 def case_extend_deadline(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     reason: str,
     new_due_date: date | None = None,
     business_days: int | None = None,
@@ -487,11 +490,11 @@ def _check_dates(case_data: CaseData, requester: RequesterData) -> None:
 
 def case_open(
     *,
-    actor: Any,
+    actor: User,
     requester: RequesterData,
     case_data: CaseData,
     items: Sequence[ItemData],
-    assignee: Any = None,
+    assignee: User | None = None,
 ) -> Case:
     """Log an envelope that arrived by post as a new case (受付)."""
     require(actor, Capability.WORK_CASES)
@@ -539,7 +542,7 @@ _CASE_FIELDS = tuple(CaseData.__dataclass_fields__)
 
 
 def case_update_details(
-    *, case: Case, actor: Any, requester: RequesterData, case_data: CaseData
+    *, case: Case, actor: User, requester: RequesterData, case_data: CaseData
 ) -> Case:
     """Correct what was entered at intake; every changed field is in the audit entry."""
     require(actor, Capability.WORK_CASES)
@@ -580,7 +583,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
+def case_assign(*, case: Case, actor: User, assignee: User | None) -> Case:
     require(actor, Capability.WORK_CASES)
     if assignee is not None and not has_capability(assignee, Capability.WORK_CASES):
         raise InvalidInput(_("Cases can only be assigned to staff or managers."))
@@ -603,7 +606,7 @@ def case_assign(*, case: Case, actor: Any, assignee: Any) -> Case:
 
 
 def item_record_outcome(
-    *, item: RequestItem, actor: Any, outcome: str, refusal_ground: str = "", reasons: str = ""
+    *, item: RequestItem, actor: User, outcome: str, refusal_ground: str = "", reasons: str = ""
 ) -> RequestItem:
     """Record the decision for one kind of request; refusals must give ground and reasons."""
     require(actor, Capability.WORK_CASES)
@@ -644,7 +647,7 @@ def item_record_outcome(
     return locked
 
 
-def note_add(*, case: Case, actor: Any, body: str) -> Note:
+def note_add(*, case: Case, actor: User, body: str) -> Note:
     require(actor, Capability.WORK_CASES)
     body = body.strip()
     if not body:
@@ -659,7 +662,7 @@ def note_add(*, case: Case, actor: Any, body: str) -> Note:
 
 
 def fee_record_payment(
-    *, case: Case, actor: Any, form: str, amount_yen: int, serial_number: str, received_on: date
+    *, case: Case, actor: User, form: str, amount_yen: int, serial_number: str, received_on: date
 ) -> FeePayment:
     """Log money that arrived for the fee: amount, form and serial number (Art. 38)."""
     require(actor, Capability.WORK_CASES)
@@ -698,7 +701,7 @@ def fee_record_payment(
     return payment
 
 
-def case_record_view(*, case: Case, actor: Any) -> None:
+def case_record_view(*, case: Case, actor: User) -> None:
     """Log that someone opened the case page: who looked at whose data (ISO/IEC 27001)."""
     with transaction.atomic():
         audit.record(action="case.viewed", actor=actor, case=case)

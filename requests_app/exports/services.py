@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -36,6 +36,9 @@ from requests_app.models import Case
 from requests_app.people import person_name
 from requests_app.permissions import Capability, has_capability, require
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 
 # A running export whose worker has not finished within this time is presumed lost (the
@@ -46,7 +49,7 @@ UNCLAIMED_AFTER = timedelta(minutes=2)
 PROGRESS_EVERY_SECONDS = 0.3
 
 
-def export_request(*, actor: Any, criteria: Criteria, language: str) -> Export:
+def export_request(*, actor: User, criteria: Criteria, language: str) -> Export:
     """An auditor or a manager asks for the case histories of a period (監査用の出力)."""
     require(actor, Capability.EXPORT_HISTORIES)
     if (
@@ -285,7 +288,7 @@ def export_for(user: Any, export_id: int) -> Export | None:
     return Export.objects.filter(pk=export_id, requested_by=user).first()
 
 
-def export_open_download(*, export: Export, actor: Any) -> IO[bytes]:
+def export_open_download(*, export: Export, actor: User) -> IO[bytes]:
     """Hand out the bundle to the person who asked for it; the download is audited."""
     if not has_capability(actor, Capability.EXPORT_HISTORIES) or export.requested_by_id != actor.pk:
         raise NotPermitted()
@@ -301,7 +304,7 @@ def export_open_download(*, export: Export, actor: Any) -> IO[bytes]:
     return handle
 
 
-def dossier_render(*, case: Case, actor: Any, language: str) -> bytes:
+def dossier_render(*, case: Case, actor: User, language: str) -> bytes:
     """The one-case dossier as a PDF; who made it, and its SHA-256, go into the trail."""
     require(actor, Capability.EXPORT_HISTORIES)
     masked = masks_contact_details(actor)

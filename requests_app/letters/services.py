@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pypdf
 from django.conf import settings
@@ -55,6 +55,9 @@ from requests_app.letters.render import describe, render_batch, render_letter
 from requests_app.models import Case, RequestItem
 from requests_app.permissions import Capability, require
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 
 # How long a batch may stay "running" before a sweep may take it over: longer than the batch
@@ -70,7 +73,7 @@ RECORD_STATES = frozenset({CaseState.IN_PROGRESS, CaseState.AWAITING_APPROVAL, C
 def letter_request(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     kind: str,
     language: str = LetterLanguage.JAPANESE,
     extension: ExtensionInputs | None = None,
@@ -90,7 +93,7 @@ def letter_request(
 def deadline_extend_with_notice(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     reason: str,
     new_due_date: date | None = None,
     business_days: int | None = None,
@@ -126,7 +129,7 @@ def _check_kind_and_language(kind: str, language: str) -> None:
 def _create_letter(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     kind: str,
     language: str,
     extension: ExtensionInputs | None = None,
@@ -330,7 +333,7 @@ def _mark_failed(letter_id: int, reason: str) -> None:
         )
 
 
-def letter_retry(*, letter: Letter, actor: Any) -> Letter:
+def letter_retry(*, letter: Letter, actor: User) -> Letter:
     """Generate a failed (or stuck) letter again, from the same snapshot."""
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
@@ -392,7 +395,7 @@ def _newer_version_exists(letter: Letter) -> bool:
     ).exists()
 
 
-def letter_approve(*, letter: Letter, actor: Any) -> Letter:
+def letter_approve(*, letter: Letter, actor: User) -> Letter:
     """The Data Controller (個人情報保護管理者) approves a deciding letter for mailing."""
     require(actor, Capability.APPROVE_DECISIONS)
     with transaction.atomic():
@@ -442,7 +445,7 @@ def _check_mailing(mailing: Mailing, letter_date: date) -> None:
 
 
 def letter_record_mailing(
-    *, letter: Letter, actor: Any, method: str, tracking_number: str, sent_on: date
+    *, letter: Letter, actor: User, method: str, tracking_number: str, sent_on: date
 ) -> Letter:
     """Record that the letter went into the post (method, tracking number, date sent).
 
@@ -493,7 +496,7 @@ def letter_record_mailing(
 
 
 def letter_record_returned(
-    *, letter: Letter, actor: Any, returned_on: date, note: str = ""
+    *, letter: Letter, actor: User, returned_on: date, note: str = ""
 ) -> Letter:
     """The letter came back as undeliverable (宛所不明等)."""
     require(actor, Capability.WORK_CASES)
@@ -521,7 +524,7 @@ def letter_record_returned(
     return locked
 
 
-def letter_record_access(*, letter: Letter, actor: Any, how: str) -> None:
+def letter_record_access(*, letter: Letter, actor: User, how: str) -> None:
     """Log who opened a letter (preview or download): it is the person's data."""
     with transaction.atomic():
         audit.record(
@@ -532,7 +535,7 @@ def letter_record_access(*, letter: Letter, actor: Any, how: str) -> None:
         )
 
 
-def batch_record_download(*, batch: LetterBatch, actor: Any) -> None:
+def batch_record_download(*, batch: LetterBatch, actor: User) -> None:
     """Log that the post room's combined PDF was downloaded: one access entry per letter in
     it, on each letter's case, since every letter is a person's data."""
     with transaction.atomic():
@@ -569,7 +572,7 @@ def _lock_item(item: RequestItem, allowed_kinds: frozenset[str]) -> tuple[Case, 
 
 
 def item_add_disclosed_records(
-    *, item: RequestItem, actor: Any, rows: Sequence[RecordRow]
+    *, item: RequestItem, actor: User, rows: Sequence[RecordRow]
 ) -> list[DisclosedRecord]:
     """Add rows to the data found for a disclosure item (the disclosure letter's table)."""
     require(actor, Capability.WORK_CASES)
@@ -601,7 +604,7 @@ def item_add_disclosed_records(
     return created
 
 
-def item_remove_disclosed_record(*, record: DisclosedRecord, actor: Any) -> None:
+def item_remove_disclosed_record(*, record: DisclosedRecord, actor: User) -> None:
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         case, locked = _lock_item(record.item, kinds.DISCLOSURE_REQUEST_KINDS)
@@ -616,7 +619,7 @@ def item_remove_disclosed_record(*, record: DisclosedRecord, actor: Any) -> None
 
 
 def item_add_change(
-    *, item: RequestItem, actor: Any, subject: str, before: str, after: str
+    *, item: RequestItem, actor: User, subject: str, before: str, after: str
 ) -> ItemChange:
     """Record one change made for a correction, erasure or cessation item (before/after)."""
     require(actor, Capability.WORK_CASES)
@@ -643,7 +646,7 @@ def item_add_change(
     return change
 
 
-def item_remove_change(*, change: ItemChange, actor: Any) -> None:
+def item_remove_change(*, change: ItemChange, actor: User) -> None:
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         case, locked = _lock_item(change.item, kinds.CHANGE_REQUEST_KINDS)
@@ -667,7 +670,7 @@ class BatchRequest:
 
 
 def batch_request(
-    *, actor: Any, kind: str, language: str = LetterLanguage.JAPANESE
+    *, actor: User, kind: str, language: str = LetterLanguage.JAPANESE
 ) -> BatchRequest:
     """Ask for every letter of this kind that is due (deficiency or reminder), as one batch."""
     require(actor, Capability.WORK_CASES)
@@ -787,7 +790,7 @@ def _finish_batch(batch_id: int, *, failed: str = "") -> None:
     )
 
 
-def batch_record_mailing(*, batch: LetterBatch, actor: Any, sent_on: date) -> int:
+def batch_record_mailing(*, batch: LetterBatch, actor: User, sent_on: date) -> int:
     """The post room mailed the whole batch by ordinary mail: record every letter at once."""
     require(actor, Capability.WORK_CASES)
     count = 0

@@ -46,6 +46,7 @@ from requests_app.views.base import (
     detail_or_404,
     get_case_or_404,
     show_error,
+    signed_in,
 )
 
 
@@ -70,7 +71,7 @@ class LetterRequestView(CapabilityRequiredMixin, View):
             try:
                 letter = services.letter_request(
                     case=case,
-                    actor=request.user,
+                    actor=signed_in(request),
                     kind=form.cleaned_data["kind"],
                     language=form.cleaned_data["language"],
                     extension=form.extension(),
@@ -123,7 +124,9 @@ class RecordsAddView(ItemFormView):
     success = gettext_lazy("The rows were added.")
 
     def perform(self, request: HttpRequest, item: RequestItem, form: Any) -> None:
-        services.item_add_disclosed_records(item=item, actor=request.user, rows=form.records())
+        services.item_add_disclosed_records(
+            item=item, actor=signed_in(request), rows=form.records()
+        )
 
 
 class ChangeAddView(ItemFormView):
@@ -132,7 +135,7 @@ class ChangeAddView(ItemFormView):
     success = gettext_lazy("The change was recorded.")
 
     def perform(self, request: HttpRequest, item: RequestItem, form: Any) -> None:
-        services.item_add_change(item=item, actor=request.user, **form.cleaned_data)
+        services.item_add_change(item=item, actor=signed_in(request), **form.cleaned_data)
 
 
 class _ItemRowRemoveView(CapabilityRequiredMixin, View):
@@ -248,7 +251,7 @@ def _pdf_response(request: HttpRequest, letter: Letter, *, inline: bool) -> Http
             content_type="text/plain; charset=utf-8",
         )
     services.letter_record_access(
-        letter=letter, actor=request.user, how="preview" if inline else "download"
+        letter=letter, actor=signed_in(request), how="preview" if inline else "download"
     )
     response = HttpResponse(data, content_type="application/pdf")
     disposition = "inline" if inline else "attachment"
@@ -286,7 +289,7 @@ class LetterApproveView(CapabilityRequiredMixin, View):
     def post(self, request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         letter = _letter_or_404(get_case_or_404(reference), pk)
         try:
-            services.letter_approve(letter=letter, actor=request.user)
+            services.letter_approve(letter=letter, actor=signed_in(request))
         except ServiceError as error:
             show_error(request, error)
         else:
@@ -302,7 +305,7 @@ class LetterRetryView(CapabilityRequiredMixin, View):
     def post(self, request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         letter = _letter_or_404(get_case_or_404(reference), pk)
         try:
-            services.letter_retry(letter=letter, actor=request.user)
+            services.letter_retry(letter=letter, actor=signed_in(request))
         except ServiceError as error:
             show_error(request, error)
         else:
@@ -401,7 +404,7 @@ class BatchCreateView(CapabilityRequiredMixin, View):
         form = BatchRequestForm(request.POST)
         if form.is_valid():
             try:
-                outcome = services.batch_request(actor=request.user, **form.cleaned_data)
+                outcome = services.batch_request(actor=signed_in(request), **form.cleaned_data)
             except ServiceError as error:
                 show_error(request, error)
             else:
@@ -453,7 +456,7 @@ class BatchPdfView(CapabilityRequiredMixin, View):
                 status=409,
                 content_type="text/plain; charset=utf-8",
             )
-        services.batch_record_download(batch=batch, actor=request.user)
+        services.batch_record_download(batch=batch, actor=signed_in(request))
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="letters-batch-{batch.pk}.pdf"'
         response["Cache-Control"] = "private, no-store"
@@ -469,7 +472,7 @@ class BatchMailingView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 count = services.batch_record_mailing(
-                    batch=batch, actor=request.user, sent_on=form.cleaned_data["sent_on"]
+                    batch=batch, actor=signed_in(request), sent_on=form.cleaned_data["sent_on"]
                 )
             except ServiceError as error:
                 show_error(request, error)

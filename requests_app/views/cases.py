@@ -37,6 +37,7 @@ from requests_app.views.base import (
     detail_or_404,
     get_case_or_404,
     show_error,
+    signed_in,
 )
 
 PAGE_SIZE = 25
@@ -81,7 +82,7 @@ class CaseCreateView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 case = services.case_open(
-                    actor=request.user,
+                    actor=signed_in(request),
                     requester=form.requester_data(),
                     case_data=form.case_data(),
                     items=form.items(),
@@ -101,7 +102,7 @@ class CaseDetailView(CapabilityRequiredMixin, View):
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         case = detail_or_404(reference)
-        services.case_record_view(case=case, actor=request.user)
+        services.case_record_view(case=case, actor=signed_in(request))
         return render(
             request, "requests_app/case_detail.html", case_page_context(case, request.user)
         )
@@ -126,7 +127,7 @@ class CaseTransitionView(CapabilityRequiredMixin, View):
         try:
             case = service(
                 case=case,
-                actor=request.user,
+                actor=signed_in(request),
                 expected_state=form.cleaned_data["expected_state"],
                 reason=form.cleaned_data["reason"],
             )
@@ -154,7 +155,7 @@ class CaseEditView(CapabilityRequiredMixin, View):
             try:
                 services.case_update_details(
                     case=case,
-                    actor=request.user,
+                    actor=signed_in(request),
                     requester=form.requester_data(),
                     case_data=form.case_data(),
                 )
@@ -206,7 +207,7 @@ class NoteCreateView(CaseFormActionView):
     form_name = "note_form"
 
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
-        services.note_add(case=case, actor=request.user, body=form.cleaned_data["body"])
+        services.note_add(case=case, actor=signed_in(request), body=form.cleaned_data["body"])
         messages.success(request, _("The note was added."))
 
 
@@ -215,7 +216,9 @@ class AssignView(CaseFormActionView):
     form_name = "assign_form"
 
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
-        services.case_assign(case=case, actor=request.user, assignee=form.cleaned_data["assignee"])
+        services.case_assign(
+            case=case, actor=signed_in(request), assignee=form.cleaned_data["assignee"]
+        )
         messages.success(request, _("The case was reassigned."))
 
 
@@ -224,7 +227,7 @@ class FeePaymentView(CaseFormActionView):
     form_name = "fee_form"
 
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
-        services.fee_record_payment(case=case, actor=request.user, **form.cleaned_data)
+        services.fee_record_payment(case=case, actor=signed_in(request), **form.cleaned_data)
         messages.success(request, _("The payment was recorded."))
 
 
@@ -237,7 +240,7 @@ class ItemOutcomeView(CaseFormActionView):
 
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
         item = get_object_or_404(RequestItem, pk=kwargs["item_id"], case=case)
-        services.item_record_outcome(item=item, actor=request.user, **form.cleaned_data)
+        services.item_record_outcome(item=item, actor=signed_in(request), **form.cleaned_data)
         messages.success(request, _("The outcome was recorded."))
 
 
@@ -253,7 +256,7 @@ class ExtendDeadlineView(CaseFormActionView):
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
         case = letter_services.deadline_extend_with_notice(
             case=case,
-            actor=request.user,
+            actor=signed_in(request),
             reason=form.cleaned_data["reason"],
             new_due_date=form.cleaned_data["new_due_date"],
             business_days=form.cleaned_data["business_days"],

@@ -16,7 +16,7 @@ from requests_app.exports.bundle import Criteria
 from requests_app.exports.forms import ExportForm
 from requests_app.exports.models import Export, ExportStatus
 from requests_app.permissions import Capability, allow_read_only_roles
-from requests_app.views.base import CapabilityRequiredMixin, get_case_or_404
+from requests_app.views.base import CapabilityRequiredMixin, get_case_or_404, signed_in
 
 
 def _language() -> str:
@@ -44,7 +44,7 @@ class ExportListView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 export = services.export_request(
-                    actor=request.user, criteria=form.criteria(), language=_language()
+                    actor=signed_in(request), criteria=form.criteria(), language=_language()
                 )
             except ServiceError as error:
                 form.add_error(None, error.message)
@@ -110,7 +110,7 @@ class ExportDownloadView(CapabilityRequiredMixin, View):
     def get(self, request: HttpRequest, export_id: int) -> FileResponse:
         export = _own_export(request, export_id)
         try:
-            handle = services.export_open_download(export=export, actor=request.user)
+            handle = services.export_open_download(export=export, actor=signed_in(request))
         except ServiceError as error:
             raise Http404(error.message) from error
         return FileResponse(
@@ -128,7 +128,7 @@ class CaseDossierView(CapabilityRequiredMixin, View):
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         case = get_case_or_404(reference)
-        pdf = services.dossier_render(case=case, actor=request.user, language=_language())
+        pdf = services.dossier_render(case=case, actor=signed_in(request), language=_language())
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="dossier-{case.reference}.pdf"'
         return response
