@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from identity import entries, services
-from identity.choices import GuardianRelationship, Holder, Masking
+from identity.choices import GuardianRelationship, Holder
 from identity.gate import needs_guardian
 from identity.models import DocumentType, ReceivedDocument
 from identity.names import kana_to_romaji
@@ -48,8 +48,6 @@ def _two_documents(
         address_shown=address,
         issued_on=received_on - timedelta(days=700),
         expires_on=received_on + timedelta(days=1100),
-        maskings=[Masking.DOMICILE],
-        masked_by=actor,
         paper_location=CABINET,
     )
     passport = services.document_record(

@@ -35,7 +35,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
-from requests_app.choices import AgentKind, CaseState, MailType, Outcome, Relationship, RequestKind
+from requests_app.choices import AgentKind, CaseState, MailType, Relationship, RequestKind
+from requests_app.outcomes import outcome_label
 from requests_app.exports import attachments
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
@@ -396,7 +397,9 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
         str(case.pk),
         labels.state(case.state),
         " / ".join(labels.kind(item.kind) for item in items),
-        " / ".join(f"{labels.kind(item.kind)}: {labels.outcome(item.outcome)}" for item in items),
+        " / ".join(
+            f"{labels.kind(item.kind)}: {labels.outcome(item.kind, item.outcome)}" for item in items
+        ),
         _iso(case.arrival_date),
         _iso(case.postmark_date),
         _iso(case.due_date),
@@ -443,8 +446,12 @@ class Labels:
     def kind(self, value: str) -> str:
         return self._label(RequestKind, value)
 
-    def outcome(self, value: str) -> str:
-        return self._label(Outcome, value)
+    def outcome(self, kind: str, value: str) -> str:
+        """The outcome in its kind's terms (requests_app/outcomes.py)."""
+        key = (f"outcome:{kind}", value)
+        if key not in self._cache:
+            self._cache[key] = outcome_label(kind, value)
+        return self._cache[key]
 
     def relationship(self, value: str) -> str:
         return self._label(Relationship, value)

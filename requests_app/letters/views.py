@@ -32,6 +32,7 @@ from requests_app.letters.forms import (
     MailingForm,
     ReturnedForm,
 )
+from requests_app.letters.kinds import LetterKind
 from requests_app.letters.models import (
     DisclosedRecord,
     ItemChange,
@@ -75,6 +76,9 @@ class LetterRequestView(CapabilityRequiredMixin, View):
                     kind=form.cleaned_data["kind"],
                     language=form.cleaned_data["language"],
                     extension=form.extension(),
+                    completion=form.cleaned_data["completion"]
+                    if form.cleaned_data["kind"] == LetterKind.DEFICIENCY
+                    else "",
                 )
             except ServiceError as error:
                 show_error(request, error)
