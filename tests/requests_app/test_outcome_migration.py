@@ -20,6 +20,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
+import requests_app.tasks  # noqa: F401  (registers the tasks services queue after commit)
 from requests_app import services
 from requests_app.audit import AuditEvent, verify_chain
 from requests_app.choices import CaseState
@@ -172,8 +173,9 @@ def test_an_open_item_is_flagged_and_a_closed_case_is_history(
     assert f'data-testid="redecide-{wrong.pk}"' in html
     with pytest.raises(TransitionBlocked) as blocked:
         services.case_submit_for_approval(case=open_case, actor=staff)
-    assert "“Correction, addition or deletion (Art. 34)” must be decided again" in (
-        blocked.value.details[0]
+    assert (
+        "“Correction, addition or deletion (Art. 34)” must be decided again"
+        in (blocked.value.details[0])
     )
     services.item_record_outcome(
         item=wrong,
@@ -193,6 +195,8 @@ def test_an_open_item_is_flagged_and_a_closed_case_is_history(
         case=approved, actor=manager, reason="利用停止の根拠を決定し直してください。"
     ).state == (CaseState.IN_PROGRESS)
     closed_page = client_for(staff).get(
-        reverse("requests_app:case_detail", args=[Case.objects.get(pk=old_rows["closed"]).reference])
+        reverse(
+            "requests_app:case_detail", args=[Case.objects.get(pk=old_rows["closed"]).reference]
+        )
     )
     assert f'data-testid="history-{history.pk}"' in closed_page.content.decode()

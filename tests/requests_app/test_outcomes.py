@@ -91,9 +91,7 @@ def test_the_definition_is_the_law_as_domain_md_states_it() -> None:
 
 
 @pytest.mark.parametrize("kind", list(RequestKind))
-def test_the_outcome_form_offers_only_the_kinds_outcomes_and_grounds(
-    staff: Any, kind: str
-) -> None:
+def test_the_outcome_form_offers_only_the_kinds_outcomes_and_grounds(staff: Any, kind: str) -> None:
     case = make_case(actor=staff, kinds=(kind,), state=CaseState.IN_PROGRESS)
     item = case.items.get()
     form = OutcomeForm(item=item, prefix="x")
