@@ -36,10 +36,10 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
 from requests_app.choices import AgentKind, CaseState, MailType, Relationship, RequestKind
-from requests_app.outcomes import outcome_label
 from requests_app.exports import attachments
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
+from requests_app.outcomes import outcome_label
 from requests_app.people import person_name
 
 FORMAT = "cmc-appi-case-history/1"

@@ -58,14 +58,13 @@ def something_missing(case: Case, *, completion: str = "") -> bool:
     waits, whatever that wait is for."""
     state = case.state
     if state in (CaseState.AWAITING_IDENTITY, CaseState.AWAITING_DOCUMENTS):
-        return bool(what_is_missing(case)) or (
-            state == CaseState.AWAITING_DOCUMENTS and case.fee_shortfall > 0
-        )
+        fee_too = state == CaseState.AWAITING_DOCUMENTS and case.fee_shortfall > 0
+        return bool(what_is_missing(case)) or bool(fee_too)
     if state in (CaseState.IDENTITY_VERIFIED, CaseState.AWAITING_FEE):
         return bool(case.fee_shortfall > 0)
     if state == CaseState.IN_PROGRESS:
         return bool(completion.strip())
-    return state == CaseState.AWAITING_COMPLETION
+    return bool(state == CaseState.AWAITING_COMPLETION)
 
 
 def _mailed_chasing_letter(letters: list[Letter]) -> bool:

@@ -82,7 +82,7 @@ def test_the_definition_is_the_law_as_domain_md_states_it() -> None:
     for kind, expected in EXPECTED.items():
         defined = outcomes.grounds_by_outcome(kind)
         assert {outcome: set(grounds) for outcome, grounds in defined.items()} == expected, kind
-    assert outcomes.NOT_GRANTED_OUTCOMES == {Outcome.REFUSED}
+    assert {Outcome.REFUSED} == outcomes.NOT_GRANTED_OUTCOMES
     # Every ground has its article and a label; the Cabinet Order's exclusions are none.
     for rules in outcomes.KINDS.values():
         for ground in rules.grounds:

@@ -229,7 +229,10 @@ def test_the_window_prints_the_address_on_whole_tokens(staff: Any) -> None:
         state=CaseState.AWAITING_IDENTITY,
         requester=RequesterDataFactory(
             postal_code="４４１－２５０２",
-            address="愛知県北設楽郡豊根村大字富山字大入島向１丁目１番１９号　サンハイツ平和弐番館１０１号室",
+            address=(
+                "愛知県北設楽郡豊根村大字富山字大入島向１丁目１番１９号"
+                "　サンハイツ平和弐番館１０１号室"
+            ),
         ),
     )
     lines = _window_lines(stored_bytes(ask(case, staff, "acknowledgement")))
