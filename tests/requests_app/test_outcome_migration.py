@@ -20,7 +20,6 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
-import requests_app.tasks  # noqa: F401  (registers the tasks services queue after commit)
 from requests_app import services
 from requests_app.audit import AuditEvent, verify_chain
 from requests_app.choices import CaseState
