@@ -39,7 +39,9 @@ ACTION_LABELS = {
     "case.identity.copies_destroyed": _("Copies destroyed (retention period over)"),
     "case.identity.paper_shredded": _("Shredding of a paper copy confirmed"),
     "case.deadline.extended": _("Due date extended"),
-    "case.abandonment.flagged": _("Marked for abandonment (waited too long on the requester)"),
+    "case.abandonment.flagged": _(
+        "Marked for closing for want of a response (waited too long on the requester)"
+    ),
     "reference.saved": _("Reference data saved"),
     "reference.deleted": _("Reference data deleted"),
     # Exports (auditors and managers).
@@ -59,6 +61,9 @@ ACTION_LABELS = {
     "case.letter.viewed": _("Letter opened"),
     "case.item.records_added": _("Data found recorded"),
     "case.item.record_removed": _("Data row removed"),
+    "case.item.record_excluded": _(
+        "Record of provision marked as excluded by the Cabinet Order (left out of the letter)"
+    ),
     "case.item.change_added": _("Change recorded (before and after)"),
     "case.item.change_removed": _("Change record removed"),
 }

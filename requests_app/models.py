@@ -191,7 +191,7 @@ class Case(FSMModelMixin, models.Model):
     waiting_since = models.DateField(_("waiting on the requester since"), null=True, blank=True)
     clock_paused = models.BooleanField(_("deadline clock paused"), default=False)
     flagged_for_abandonment_on = models.DateField(
-        _("marked for abandonment on"), null=True, blank=True
+        _("marked for closing (no response) on"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     created_by = models.ForeignKey(

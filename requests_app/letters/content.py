@@ -166,6 +166,8 @@ def _item(item: Any) -> dict[str, Any]:
         "measure": item.measure,
     }
     if item.kind in kinds.DISCLOSURE_REQUEST_KINDS:
+        # Records the Cabinet Order excludes are left out without mention: saying that they
+        # were left out would reveal them (Enforcement Order Art. 11).
         data["records"] = [
             {
                 "category": record.category,
@@ -174,6 +176,7 @@ def _item(item: Any) -> dict[str, Any]:
                 "source": record.source,
             }
             for record in item.disclosed_records.all()
+            if not record.excluded_by_order
         ]
     if item.kind in kinds.CHANGE_REQUEST_KINDS:
         data["changes"] = [

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from identity.gate import evaluate_case, what_is_missing
 from requests_app.audit import AuditEvent
-from requests_app.choices import CaseState, Outcome
+from requests_app.choices import CaseState, Outcome, RequestKind
 from requests_app.letters import kinds
 from requests_app.letters.content import ExtensionInputs
 from requests_app.letters.kinds import LetterKind
@@ -48,6 +48,18 @@ def case_items_with_records(case: Case) -> list[RequestItem]:
             Prefetch("changes", queryset=ItemChange.objects.order_by("id")),
         )
         .order_by("id")
+    )
+
+
+def records_excluded_by_order(case: Case) -> list[DisclosedRecord]:
+    """Records of provision the Cabinet Order excludes (Enforcement Order Art. 11): left out
+    of the disclosure letter without mention, shown to the approver."""
+    return list(
+        DisclosedRecord.objects.filter(
+            item__case=case,
+            item__kind=RequestKind.THIRD_PARTY_RECORDS,
+            excluded_by_order=True,
+        ).order_by("position", "id")
     )
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, queue
 from requests_app import services as case_services
-from requests_app.choices import CaseState
+from requests_app.choices import CaseState, RequestKind
 from requests_app.errors import InvalidInput, ServiceError, TransitionBlocked
 from requests_app.letters import kinds, pdf, rules, selectors
 from requests_app.letters.content import (
@@ -637,6 +637,35 @@ def item_remove_disclosed_record(*, record: DisclosedRecord, actor: User) -> Non
             payload={"kind": locked.kind, "position": found.position, "field": found.field},
         )
         found.delete()
+
+
+def disclosed_record_mark_excluded(
+    *, record: DisclosedRecord, actor: User, excluded: bool = True
+) -> DisclosedRecord:
+    """A record of provision to a third party is one the Cabinet Order excludes (Enforcement
+    Order Art. 11), or no longer: an excluded record is left out of the disclosure letter
+    without mention, and the approver sees it on the case and letter pages. (The register of
+    provision records will mark them; staff may mark one found here.)"""
+    require(actor, Capability.WORK_CASES)
+    with transaction.atomic():
+        case, locked = _lock_item(record.item, frozenset({RequestKind.THIRD_PARTY_RECORDS}))
+        found = DisclosedRecord.objects.select_for_update().get(pk=record.pk, item=locked)
+        if found.excluded_by_order == excluded:
+            return found
+        found.excluded_by_order = excluded
+        found.save(update_fields=["excluded_by_order"])
+        audit.record(
+            action="case.item.record_excluded",
+            actor=actor,
+            case=case,
+            payload={
+                "kind": locked.kind,
+                "position": found.position,
+                "excluded": excluded,
+                "article": "Enforcement Order Art. 11",
+            },
+        )
+    return found
 
 
 def item_add_change(

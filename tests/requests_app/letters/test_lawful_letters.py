@@ -407,3 +407,55 @@ def test_the_acknowledgement_says_what_still_has_to_happen(staff: Any) -> None:
     )
     assert "We will look into your request and reply to you in writing." in english
     assert "identity documents" not in english
+
+
+def test_records_the_cabinet_order_excludes_are_left_out_without_mention(
+    staff: Any, manager: Any
+) -> None:
+    from django.urls import reverse
+
+    from requests_app.errors import InvalidInput
+    from tests.conftest import client_for
+
+    case = make_case(
+        actor=staff, kinds=("third_party_records", "disclosure"), state=CaseState.IN_PROGRESS
+    )
+    records_item = case.items.get(kind="third_party_records")
+    kept, excluded = services.item_add_disclosed_records(
+        item=records_item,
+        actor=staff,
+        rows=[
+            RecordRow("提供記録", "提供先", "株式会社中部物流（配送委託）", "提供記録台帳"),
+            RecordRow("提供記録", "提供先", "捜査機関からの照会への回答", "提供記録台帳"),
+        ],
+    )
+    services.disclosed_record_mark_excluded(record=excluded, actor=staff)
+    disclosure = case.items.get(kind="disclosure")
+    services.item_add_disclosed_records(
+        item=disclosure, actor=staff, rows=[RecordRow("基本情報", "氏名", "高橋 美咲", "顧客DB")]
+    )
+    # Only records of provision are such records.
+    with pytest.raises(InvalidInput):
+        services.disclosed_record_mark_excluded(
+            record=disclosure.disclosed_records.get(), actor=staff
+        )
+    for item in case.items.all():
+        case_services.item_record_outcome(item=item, actor=staff, outcome="done")
+    case = case_services.case_submit_for_approval(case=case, actor=staff)
+    case = case_services.case_approve(case=case, actor=manager)
+    letter = ask(case, staff, "disclosure")
+    text = flat(pdftotext(stored_bytes(letter)))
+    assert flat("株式会社中部物流（配送委託）") in text
+    # Left out, and nothing says that anything was left out.
+    assert flat("捜査機関からの照会への回答") not in text
+    for telltale in ("施行令", "第11条", "除外", "政令"):
+        assert telltale not in text, telltale
+    assert "（2件" not in text and "（1件" in text  # the count is of what is shown
+    # The approver sees it; staff preparing the letter see it on the case page only.
+    url = reverse("requests_app:letter_detail", args=[case.reference, letter.pk])
+    approver = client_for(manager).get(url).content.decode()
+    assert 'data-testid="excluded-records"' in approver and "捜査機関からの照会への回答" in approver
+    assert 'data-testid="excluded-records"' not in client_for(staff).get(url).content.decode()
+    event = case.events.get(action="case.item.record_excluded")
+    assert event.payload["excluded"] is True and event.payload["position"] == excluded.position
+    assert kept.excluded_by_order is False
