@@ -1,6 +1,7 @@
 """The export bundle: a ZIP of case histories that an auditor can verify on their own.
 
-    cases.csv      one row per case (UTF-8 with a BOM, so Excel in Japanese reads it)
+    cases.csv      one row per case, written by requests_app.csvsafe (UTF-8 with a BOM, so
+                   Excel in Japanese reads it; no cell a spreadsheet would run as a formula)
     events.jsonl   every audit event of those cases, one JSON object per line, in chain
                    order, each with the fields its hash covers, its prev_hash and its hash
     <attachments>  every file a registered provider holds for those cases (letter PDFs)
@@ -17,7 +18,6 @@ there are.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import zipfile
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
 from requests_app.choices import AgentKind, CaseState, MailType, Outcome, Relationship, RequestKind
+from requests_app.csvsafe import Cell, CsvWriter
 from requests_app.exports import attachments
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
@@ -387,13 +388,14 @@ def _cases_for_rows(cases: QuerySet[Case], head_seq: int) -> QuerySet[Case]:
     )
 
 
-def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
+def case_row(case: Case, *, masked: bool, labels: Labels) -> list[Cell]:
+    """One case as a row of cases.csv: ids, amounts and counts as numbers, the rest as text."""
     person = case.requester
     items = list(case.items.all())
     assignee = case.assignee
     return [
         case.reference,
-        str(case.pk),
+        case.pk,
         labels.state(case.state),
         " / ".join(labels.kind(item.kind) for item in items),
         " / ".join(f"{labels.kind(item.kind)}: {labels.outcome(item.outcome)}" for item in items),
@@ -415,9 +417,9 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
         labels.agent(case.agent_kind),
         case.agent_name,
         labels.mail(case.mail_type),
-        str(case.fee_due),
-        str(case.fee_paid_sum),  # type: ignore[attr-defined]
-        str(case.event_total),  # type: ignore[attr-defined]
+        case.fee_due,
+        case.fee_paid_sum,  # type: ignore[attr-defined]
+        case.event_total,  # type: ignore[attr-defined]
         timezone.localtime(case.created_at).isoformat(timespec="seconds"),
     ]
 
@@ -464,8 +466,7 @@ def write_cases(
     masked: bool,
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
-    sink.write("\ufeff")  # the BOM: Excel then reads UTF-8 instead of Shift_JIS
-    writer = csv.writer(sink, lineterminator="\r\n")
+    writer = CsvWriter(sink)
     writer.writerow(case_columns())
     labels = Labels()
     count = 0

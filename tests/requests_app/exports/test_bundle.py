@@ -173,6 +173,38 @@ def test_japanese_bundle_headings_and_labels(staff: Any, manager: Any) -> None:
     assert "確認" in members(export)["README.txt"].decode()
 
 
+FORMULAS = RequesterDataFactory.build(
+    address='=HYPERLINK("http://x","y")',
+    phone="+81 52 322 3355",
+    email="=1+1@example.jp",
+)
+
+
+@pytest.mark.parametrize(
+    ("exporter", "phone", "email"),
+    [
+        ("manager", "'+81 52 322 3355", "'=1+1@example.jp"),
+        # An auditor's bundle masks contact details; the mask keeps the leading character.
+        ("auditor", "'+81 ** *** **55", "'=***@example.jp"),
+    ],
+)
+def test_what_a_person_typed_cannot_run_in_a_spreadsheet(
+    staff: Any, manager: Any, auditor: Any, exporter: str, phone: str, email: str
+) -> None:
+    case = make_case(actor=staff, state="in_progress", requester=FORMULAS)
+    export = build({"manager": manager, "auditor": auditor}[exporter])
+    raw = members(export)["cases.csv"]
+    table = rows(raw)
+    assert table[1][16] == '\'=HYPERLINK("http://x","y")'
+    assert (table[1][17], table[1][18]) == (phone, email)
+    # Ids, amounts and counts are written bare: the spreadsheet reads them as numbers.
+    events = AuditEvent.objects.filter(case=case).count()
+    line = raw.decode("utf-8-sig").splitlines()[1]
+    assert line.startswith(f'"{case.reference}",{case.pk},"')
+    assert line.endswith(f',{case.fee_due},{case.fee_paid},{events},"{table[1][26]}"')
+    assert verify_bundle(bundle_path(export)).cases == 1
+
+
 class FakeLetters:
     """An attachment provider such as the letter register: two PDFs for each case."""
 
