@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import filetype
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 # What is accepted, by the type the content itself reveals; never by the file's name.
@@ -109,6 +110,12 @@ def _check_image(content: bytes, content_type: str) -> None:
 
 
 def _master() -> MultiFernet:
+    if not settings.IDENTITY_SCAN_KEYS:
+        # Settings load without it when DEBUG is off (config/startup.py); using it needs it.
+        raise ImproperlyConfigured(
+            "IDENTITY_SCAN_KEY is required when DEBUG is off: scans cannot be encrypted or "
+            "read without it."
+        )
     return MultiFernet([Fernet(key) for key in settings.IDENTITY_SCAN_KEYS])
 
 
