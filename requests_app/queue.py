@@ -55,6 +55,16 @@ def messages_held() -> Iterator[None]:
         _held.on = False
 
 
+def registered(name: str) -> Any:
+    """The task called `name`. Nothing in a web process imports a tasks module (that is the
+    point of queueing by name), and Celery discovers them only when a worker starts: so the
+    first lookup has Celery import them (its autodiscovery, the same as a worker's).
+    An unknown name is a programming error: it raises (NotRegistered, a KeyError)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def publish(name: str, *args: Any) -> bool:
     """Queue the task called `name` now; False (and a log line) if the broker cannot be
     reached, or if messages are held.
@@ -65,8 +75,7 @@ def publish(name: str, *args: Any) -> bool:
     """
     if getattr(_held, "on", False):
         return False
-    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
-    task = current_app.tasks[name]
+    task = registered(name)
     try:
         if current_app.conf.task_always_eager:
             task.apply_async(args=args)
