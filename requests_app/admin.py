@@ -123,6 +123,17 @@ class RolesField(forms.ModelMultipleChoiceField[Group]):
         return str(Role(obj.name).label)
 
 
+class RoleFilter(admin.SimpleListFilter):
+    title = _("roles")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(role.value, str(role.label)) for role in Role]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(ServiceAdmin[User], auth_admin.UserAdmin[User]):
     fieldsets = (
@@ -134,7 +145,7 @@ class UserAdmin(ServiceAdmin[User], auth_admin.UserAdmin[User]):
     readonly_fields = ("is_staff", "is_superuser", "last_login", "date_joined")
     filter_horizontal = ()
     list_display = ("username", "last_name", "first_name", "email", "roles", "is_active")
-    list_filter = ("is_active", "groups", "is_superuser")
+    list_filter = ("is_active", RoleFilter, "is_superuser")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")

@@ -378,3 +378,12 @@ def test_the_user_service_refuses_to_make_a_superuser(superuser: User, staff: Us
         reference_data.user_save(actor=superuser, user=User(username="x", is_staff=True))
     assert not User.objects.get(pk=staff.pk).is_superuser
     assert events("user.changed", "user.created") == []
+
+
+def test_the_user_list_names_and_filters_by_role(
+    superuser: User, staff: User, manager: User
+) -> None:
+    client = client_for(superuser)
+    page = client.get(reverse("admin:auth_user_changelist"), {"role": "manager"}).content.decode()
+    assert "kenichi" in page and "hanako" not in page
+    assert "Manager (Data Controller)" in page
