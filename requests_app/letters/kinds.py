@@ -69,6 +69,7 @@ BEFORE_REPLY_STATES = frozenset(
     {
         S.RECEIVED,
         S.AWAITING_IDENTITY,
+        S.AWAITING_DOCUMENTS,
         S.IDENTITY_VERIFIED,
         S.AWAITING_FEE,
         S.IN_PROGRESS,
