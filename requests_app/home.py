@@ -6,12 +6,12 @@ the length of the list its link opens, exactly as on the SLA dashboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,7 @@ from requests_app.exports.models import Export
 from requests_app.letters.models import Letter
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
-from requests_app.selectors import CaseFilters, case_list
+from requests_app.selectors import CaseFilters, case_filter_q, case_list
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -50,33 +50,52 @@ class Group:
         return reverse("requests_app:case_list") + "?" + urlencode(params)
 
 
-def _group(
-    key: str,
-    label: _StrPromise,
-    filters: CaseFilters,
-    *,
-    today: date,
-    calendar: BusinessCalendar,
-    url_params: dict[str, str] | None = None,
-    letters: bool = False,
-) -> Group:
-    cases = case_list(filters, today=today, calendar=calendar, sort="due")
-    if letters:
-        cases = cases.prefetch_related(
-            Prefetch(
-                "letters",
-                queryset=Letter.objects.defer("content").order_by("id"),
-                to_attr="home_letters",
+@dataclass(frozen=True)
+class Wanted:
+    """A group asked for: what it is called and which cases it counts."""
+
+    key: str
+    label: _StrPromise
+    filters: CaseFilters
+    url_params: dict[str, str] = field(default_factory=dict)
+    letters: bool = False
+
+
+def groups(wanted: list[Wanted], *, today: date, calendar: BusinessCalendar) -> list[Group]:
+    """The groups with their counts (one query for all of them) and first rows."""
+    counts = Case.objects.aggregate(
+        **{
+            group.key: Count(
+                "pk", filter=case_filter_q(group.filters, today=today, calendar=calendar)
+            )
+            for group in wanted
+        }
+    )
+    found = []
+    for group in wanted:
+        rows: list[Case] = []
+        if counts[group.key]:
+            cases = case_list(group.filters, today=today, calendar=calendar, sort="due")
+            if group.letters:
+                cases = cases.prefetch_related(
+                    Prefetch(
+                        "letters",
+                        queryset=Letter.objects.defer("content").order_by("id"),
+                        to_attr="home_letters",
+                    )
+                )
+            rows = list(cases[:ROWS_PER_GROUP])
+        found.append(
+            Group(
+                key=group.key,
+                label=group.label,
+                filters=group.filters,
+                url_params=group.url_params,
+                count=counts[group.key],
+                rows=rows,
             )
         )
-    return Group(
-        key=key,
-        label=label,
-        filters=filters,
-        url_params=url_params or {},
-        count=cases.count(),
-        rows=list(cases[:ROWS_PER_GROUP]),
-    )
+    return found
 
 
 def staff_groups(user: User, *, today: date, calendar: BusinessCalendar) -> list[Group]:
@@ -84,46 +103,31 @@ def staff_groups(user: User, *, today: date, calendar: BusinessCalendar) -> list
     person, letters to print or mail, and returned mail."""
     mine = CaseFilters(assignee=f"{user.pk}+none")
     url = {"assignee": "mine_or_none"}
-    common: dict[str, Any] = {"today": today, "calendar": calendar, "url_params": url}
-    return [
-        _group("overdue", _("Overdue"), replace(mine, due="overdue"), **common),
-        _group("soon", _("Due soon"), replace(mine, due="soon"), **common),
-        _group("week", _("Due this week"), replace(mine, due="week"), **common),
-        _group("waiting", _("Waiting on the requester"), replace(mine, state="waiting"), **common),
-        _group(
-            "to_mail", _("Letters to print or mail"), replace(mine, letters="to_mail"), **common
-        ),
-        _group("returned", _("Returned mail"), replace(mine, letters="returned"), **common),
+    wanted = [
+        Wanted("overdue", _("Overdue"), replace(mine, due="overdue"), url),
+        Wanted("soon", _("Due soon"), replace(mine, due="soon"), url),
+        Wanted("week", _("Due this week"), replace(mine, due="week"), url),
+        Wanted("waiting", _("Waiting on the requester"), replace(mine, state="waiting"), url),
+        Wanted("to_mail", _("Letters to print or mail"), replace(mine, letters="to_mail"), url),
+        Wanted("returned", _("Returned mail"), replace(mine, letters="returned"), url),
     ]
+    return groups(wanted, today=today, calendar=calendar)
 
 
 def manager_groups(*, today: date, calendar: BusinessCalendar) -> list[Group]:
     """What waits for the Data Controller's approval, then the team's late and due-soon
     cases."""
-    return [
-        _group(
+    wanted = [
+        Wanted(
             "approval",
             _("Waiting for your approval"),
             CaseFilters(state=CaseState.AWAITING_APPROVAL),
-            today=today,
-            calendar=calendar,
             letters=True,
         ),
-        _group(
-            "overdue",
-            _("Overdue (whole team)"),
-            CaseFilters(due="overdue"),
-            today=today,
-            calendar=calendar,
-        ),
-        _group(
-            "soon",
-            _("Due soon (whole team)"),
-            CaseFilters(due="soon"),
-            today=today,
-            calendar=calendar,
-        ),
+        Wanted("overdue", _("Overdue (whole team)"), CaseFilters(due="overdue")),
+        Wanted("soon", _("Due soon (whole team)"), CaseFilters(due="soon")),
     ]
+    return groups(wanted, today=today, calendar=calendar)
 
 
 def recent_exports(limit: int = 10) -> QuerySet[Export]:
