@@ -44,7 +44,7 @@ def drop_trigram_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0006_letters'),
+        ('requests_app', '0007_manage_roles_capability'),
     ]
 
     operations = [
