@@ -1,4 +1,4 @@
-"""The migration of decisions recorded under the old single list of grounds (0009).
+"""The migration of decisions recorded under the old single list of grounds (0010).
 
 The database is taken back to just before it, rows are written as the old code wrote them,
 and it is migrated forward again: an open case's ill-fitting item is flagged (its text kept,
@@ -28,7 +28,7 @@ from requests_app.models import Case, Letter, RequestItem
 from requests_app.outcomes import Review
 from tests.conftest import client_for
 
-BEFORE = [("requests_app", "0008_outcomes_per_kind")]
+BEFORE = [("requests_app", "0009_outcomes_per_kind")]
 REASONS = "業務の適正な実施に著しい支障を及ぼすおそれがあるため。"
 
 

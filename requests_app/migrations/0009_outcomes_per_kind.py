@@ -1,6 +1,6 @@
 """Outcomes and grounds per kind of request (issue 12): the columns. The data migration that
-flags items decided under the old single list of grounds follows (0009), then the
-database's check that a decision fits its kind (0010)."""
+flags items decided under the old single list of grounds follows (0010), then the
+database's check that a decision fits its kind (0011)."""
 
 import django_fsm
 from django.db import migrations, models
@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0007_manage_roles_capability'),
+        ('requests_app', '0008_case_search_and_repeats'),
     ]
 
     operations = [

@@ -121,7 +121,7 @@ def flag(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("requests_app", "0008_outcomes_per_kind"),
+        ("requests_app", "0009_outcomes_per_kind"),
     ]
 
     # Nothing to undo: the columns go with 0007, and audit events are never removed.

@@ -1,5 +1,5 @@
 """The database refuses a decision that does not fit its kind (requests_app/outcomes.py,
-`fitting_decisions_q`); items flagged by 0009 keep their recorded text and are let through."""
+`fitting_decisions_q`); items flagged by 0010 keep their recorded text and are let through."""
 
 from django.db import migrations, models
 
@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0009_flag_items_to_redecide'),
+        ('requests_app', '0010_flag_items_to_redecide'),
     ]
 
     operations = [

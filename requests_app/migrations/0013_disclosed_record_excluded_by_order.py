@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0011_closing_for_want_of_a_response'),
+        ('requests_app', '0012_closing_for_want_of_a_response'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0010_item_decision_fits_kind'),
+        ('requests_app', '0011_item_decision_fits_kind'),
     ]
 
     operations = [
