@@ -1,8 +1,8 @@
 """Django settings, read from the environment (see config/env.py and README "Configuration").
 
 With nothing set the app runs on a laptop: DEBUG on, SQLite under var/, a Celery broker kept
-in files under var/ (no server needed). In production (DEBUG off) every secret must be given
-and a malformed value stops start-up with a message that names the variable.
+in a SQLite file under var/ (no server needed). In production (DEBUG off) every secret must be
+given and a malformed value stops start-up with a message that names the variable.
 """
 
 from __future__ import annotations
@@ -167,27 +167,24 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Celery: Redis when REDIS_URL is set; otherwise a broker kept in files under var/, so that
-# `make run` needs no server and still runs a real worker and beat.
+# Celery: Redis when REDIS_URL is set; otherwise a broker kept in a SQLite file under VAR_DIR
+# (config/broker.py), so that `make run` needs no server and still runs a real worker and beat.
 REDIS_URL = env.optional_str("REDIS_URL")
 if REDIS_URL is not None and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
-CELERY_BROKER_DIR = VAR_DIR / "celery"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+    CELERY_BROKER_TRANSPORT: str | None = None
 else:
-    CELERY_BROKER_URL = "filesystem://"
-    # The file broker needs its folders before the first message (worker, beat or web).
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = f"sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    # How often an idle worker looks for a message (kombu's default is once a second).
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.2
+# Beat's record of when each periodic job last ran: one per VAR_DIR, so two `make run` from
+# one checkout with different VAR_DIRs never share it.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 

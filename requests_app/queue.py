@@ -55,6 +55,21 @@ def messages_held() -> Iterator[None]:
         _held.on = False
 
 
+_discovery = threading.Lock()
+
+
+def _registered(name: str) -> Any:
+    """The task called `name`. Outside the worker (the web server, a command) the tasks
+    modules are imported on first use: Celery's autodiscovery runs only when asked, and
+    two requests must not both ask (the second would find the registry half filled)."""
+    if name not in current_app.tasks:
+        with _discovery:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
+    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
+    return current_app.tasks[name]
+
+
 def publish(name: str, *args: Any) -> bool:
     """Queue the task called `name` now; False (and a log line) if the broker cannot be
     reached, or if messages are held.
@@ -65,8 +80,7 @@ def publish(name: str, *args: Any) -> bool:
     """
     if getattr(_held, "on", False):
         return False
-    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
-    task = current_app.tasks[name]
+    task = _registered(name)
     try:
         if current_app.conf.task_always_eager:
             task.apply_async(args=args)

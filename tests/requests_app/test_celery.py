@@ -47,14 +47,20 @@ def _reset_connections() -> None:
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
     """Queue for real (not in the test process) on the broker at `url`."""
-    eager, broker_url = app.conf.task_always_eager, app.conf.broker_url
+    eager, broker_url, transport = (
+        app.conf.task_always_eager,
+        app.conf.broker_url,
+        app.conf.broker_transport,
+    )
     app.conf.task_always_eager = False
     app.conf.broker_url = url
+    app.conf.broker_transport = None  # the URL's own (the embedded broker names its class)
     _reset_connections()
     try:
         yield
     finally:
         app.conf.task_always_eager, app.conf.broker_url = eager, broker_url
+        app.conf.broker_transport = transport
         _reset_connections()
 
 
