@@ -190,7 +190,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Nothing a page needs is kept here (sessions are in the database); whatever uses
+            # the cache later gets an error within a second, never a hang, if Redis is down.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -216,8 +222,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 APPI_FEE_YEN = env.integer("APPI_FEE_YEN", 1000, minimum=0)
 
 # Security. Production runs behind TLS; these are what `manage.py check --deploy` asks for.
-# Sessions live in the cache (Redis in production) and are written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, never in Redis: every page needs the database anyway, so
+# Redis being down signs nobody out and stops no page (README, "Redis down").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 X_FRAME_OPTIONS = "DENY"

@@ -73,7 +73,14 @@ def _close_worker_connections(**kwargs: Any) -> None:
 def worker_on_redis() -> Iterator[None]:
     """A real Celery worker (solo pool, in a thread) consuming from Redis."""
     assert REDIS_URL
-    with broker_at(REDIS_URL):
+    with worker_on_broker(REDIS_URL):
+        yield
+
+
+@contextmanager
+def worker_on_broker(url: str) -> Iterator[None]:
+    """A real Celery worker (solo pool, in a thread) consuming from the broker at `url`."""
+    with broker_at(url):
         app.control.purge()  # nothing left over from an earlier run
         task_postrun.connect(_close_worker_connections)
         try:
