@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from json import JSONDecodeError, loads
 from queue import Empty
 from time import monotonic
@@ -40,6 +41,8 @@ from sqlalchemy.pool import NullPool
 
 logger = logging.getLogger(__name__)
 
+# Guards creating an engine or a queue row within one process (kombu's own lock is private).
+_MUTEX = threading.RLock()
 # Seconds a process waits for another's write lock before the broker reports an error.
 LOCK_TIMEOUT = 30
 
@@ -56,11 +59,16 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor.close()
 
 
-class Channel(kombu_sqlalchemy.Channel):  # type: ignore[misc]
-    def _engine_from_config(self) -> Engine:
-        url = self.connection.client.hostname
-        if not url.startswith("sqlite:"):
+class Channel(kombu_sqlalchemy.Channel):
+    def _url(self) -> str:
+        client = self.connection.client if self.connection else None
+        url = client.hostname if client else None
+        if not isinstance(url, str) or not url.startswith("sqlite:"):
             raise ValueError(f"config.broker serves SQLite files only, not {url!r}.")
+        return url
+
+    def _engine_from_config(self) -> Engine:
+        url = self._url()
         engine = create_engine(
             url,
             poolclass=NullPool,
@@ -70,14 +78,14 @@ class Channel(kombu_sqlalchemy.Channel):  # type: ignore[misc]
         return engine
 
     def _open(self) -> tuple[Engine, sessionmaker[Any]]:
-        hostname = self.connection.client.hostname
+        hostname = self._url()
         engines: dict[str, tuple[Engine, sessionmaker[Any]]] = self._engines
         if hostname not in engines:
-            with kombu_sqlalchemy._MUTEX:
+            with _MUTEX:
                 if hostname not in engines:
                     engine = self._engine_from_config()
                     try:
-                        kombu_sqlalchemy.metadata.create_all(engine)
+                        self.queue_cls.metadata.create_all(engine)
                     except OperationalError as exc:
                         # Another process created the tables between the check and the
                         # CREATE: what it made is what we wanted.
@@ -91,7 +99,7 @@ class Channel(kombu_sqlalchemy.Channel):  # type: ignore[misc]
         found = session.query(self.queue_cls).filter(self.queue_cls.name == queue).first()
         if found is not None:
             return found
-        with kombu_sqlalchemy._MUTEX:
+        with _MUTEX:
             session.add(self.queue_cls(queue))
             try:
                 session.commit()
@@ -100,7 +108,7 @@ class Channel(kombu_sqlalchemy.Channel):  # type: ignore[misc]
                 session.rollback()
         return session.query(self.queue_cls).filter(self.queue_cls.name == queue).one()
 
-    def _get(self, queue: str) -> dict[str, Any]:
+    def _get(self, queue: str, timeout: float | None = None) -> dict[str, Any]:
         queue_id = self._get_or_create(queue).id
         session = self.session
         message = self.message_cls
@@ -139,21 +147,23 @@ class Channel(kombu_sqlalchemy.Channel):  # type: ignore[misc]
         return payload
 
 
-class Transport(kombu_sqlalchemy.Transport):  # type: ignore[misc]
+class Transport(kombu_sqlalchemy.Transport):
     Channel = Channel
 
-    def drain_events(self, connection: Any, timeout: float | None = None) -> Any:
+    def drain_events(self, connection: Any, timeout: float | None = None, **kwargs: Any) -> None:
         # Celery's worker waits here up to 2 s at a time and looks for a stop request only in
         # between; honcho kills a program that has not stopped 5 s after Ctrl-C. Waiting in
         # half seconds and giving up early once the worker is told to stop lets it finish its
         # shutdown (and hand back what it holds) in time. Other callers wait as long as asked.
         if timeout is None:
-            return super().drain_events(connection, timeout=None)
+            return super().drain_events(connection, **kwargs)
         deadline = monotonic() + timeout
         while True:
             remaining = deadline - monotonic()
             try:
-                return super().drain_events(connection, timeout=max(min(remaining, 0.5), 0))
+                return super().drain_events(
+                    connection, timeout=max(min(remaining, 0.5), 0), **kwargs
+                )
             except TimeoutError:
                 stopping = worker_state.should_stop is not None or (
                     worker_state.should_terminate is not None

@@ -29,8 +29,9 @@ from tests.conftest import PASSWORD
 from tests.factories import make_case
 from tests.requests_app.test_celery import broker_at, wait_until, worker_on_broker
 
+REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="needs redis-server (Debian's redis-server)"
+    REDIS_SERVER is None, reason="needs redis-server (Debian's redis-server package)"
 )
 
 
@@ -48,7 +49,7 @@ class OwnRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                "redis-server",
+                str(REDIS_SERVER),
                 *("--port", str(self.port), "--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
             ],
