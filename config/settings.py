@@ -187,6 +187,9 @@ else:
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     # How often an idle worker looks for a message (kombu's default is once a second).
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.2
+    # Remote control (`celery inspect`) needs broadcast messages, which this broker cannot
+    # carry between processes: the worker would only poll its empty control queue.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 # Beat's record of when each periodic job last ran: one per VAR_DIR, so two `make run` from
 # one checkout with different VAR_DIRs never share it.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
