@@ -12,7 +12,7 @@ dates, codes and counts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ from identity.models import (
     MaskingConfirmation,
     ReceivedDocument,
 )
-from requests_app import audit
+from requests_app import audit, reference_data
 from requests_app.choices import OPEN_STATES, CaseState
 from requests_app.errors import InvalidInput
 from requests_app.models import Case
@@ -140,7 +140,8 @@ def document_record(
     )
     if scan is not None:
         try:
-            scan = scans.check(scan.content)  # again at the boundary, whoever called
+            # Again at the boundary, whoever called; what an earlier check removed is kept.
+            scan = scans.check(scan.content, removed_before=scan.removed)
         except scans.ScanRejected as error:
             raise InvalidInput(str(error)) from error
     with transaction.atomic():
@@ -203,6 +204,8 @@ def document_record(
                 "maskings_open": entry.open_maskings,
                 "destroyed_at_once": entry.destroyed_at_once,
                 "image_stored": scan is not None,
+                # What the uploaded PDF carried that the stored copy left out (scans.py).
+                "active_content_removed": list(scan.removed) if scan else [],
                 **_gate_payload(after),
             },
         )
@@ -373,8 +376,9 @@ def document_destroy_copy(*, document: ReceivedDocument, actor: User) -> Receive
 # --- the scan ------------------------------------------------------------------------------
 
 
-def scan_read(*, document: ReceivedDocument, actor: User) -> scans.Scan:
-    """Decrypt a scan for a member of staff; each viewing is in the audit trail.
+def scan_read(*, document: ReceivedDocument, actor: User, download: bool = False) -> scans.Scan:
+    """Decrypt a scan for a member of staff to view or download; each one is in the audit
+    trail.
 
     Auditors never see scans: they hold no capability to work on cases.
     """
@@ -384,7 +388,7 @@ def scan_read(*, document: ReceivedDocument, actor: User) -> scans.Scan:
             document=document
         )
         audit.record(
-            action="case.identity.scan_viewed",
+            action="case.identity.scan_downloaded" if download else "case.identity.scan_viewed",
             actor=actor,
             case=document.case,
             payload={
@@ -552,3 +556,43 @@ def _destroy_for_case(
         scans_destroyed=scans_destroyed,
         paper_to_shred=paper_to_shred,
     )
+
+
+# --- document types (reference data, edited by the administrator in the admin) -------------
+
+
+def document_type_save(*, actor: User, document_type: DocumentType) -> DocumentType:
+    """Add a document type, or change one to its edited values (masking rules, accepted
+    dates ...); audited with the fields that changed, before and after. The gate reads the
+    types whenever it is asked, so every case still being checked follows the new rules."""
+    reference_data.save_reference(actor=actor, obj=document_type)
+    return document_type
+
+
+def document_types_delete(*, actor: User, document_types: Iterable[DocumentType]) -> int:
+    """Delete document types that no logged document uses; one in use is retired instead
+    (untick "accepted"), because its documents and their verdicts refer to it."""
+    require(actor, Capability.MANAGE_REFERENCE_DATA)
+    wanted = list(document_types)
+    with transaction.atomic():
+        # Locked first: a document logged meanwhile would wait for this transaction.
+        locked = list(
+            DocumentType.objects.select_for_update()
+            .filter(pk__in=[t.pk for t in wanted])
+            .order_by("pk")
+        )
+        used = set(
+            ReceivedDocument.objects.filter(document_type__in=locked).values_list(
+                "document_type_id", flat=True
+            )
+        )
+        names = [str(document_type) for document_type in locked if document_type.pk in used]
+        if names:
+            raise InvalidInput(
+                _(
+                    "A document type that documents were logged with cannot be deleted; "
+                    "untick “accepted” to retire it."
+                ),
+                details=names,
+            )
+        return reference_data.delete_reference(actor=actor, objs=locked)

@@ -55,21 +55,6 @@ def messages_held() -> Iterator[None]:
         _held.on = False
 
 
-_discovery = threading.Lock()
-
-
-def _registered(name: str) -> Any:
-    """The task called `name`. Outside the worker (the web server, a command) the tasks
-    modules are imported on first use: Celery's autodiscovery runs only when asked, and
-    two requests must not both ask (the second would find the registry half filled)."""
-    if name not in current_app.tasks:
-        with _discovery:
-            if name not in current_app.tasks:
-                current_app.loader.import_default_modules()
-    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
-    return current_app.tasks[name]
-
-
 def publish(name: str, *args: Any) -> bool:
     """Queue the task called `name` now; False (and a log line) if the broker cannot be
     reached, or if messages are held.
@@ -80,20 +65,34 @@ def publish(name: str, *args: Any) -> bool:
     """
     if getattr(_held, "on", False):
         return False
-    task = _registered(name)
+    if current_app.conf.task_always_eager:
+        return _run_in_line(name, args)
     try:
-        if current_app.conf.task_always_eager:
-            task.apply_async(args=args)
-            return True
         with current_app.connection_for_write() as connection:
             connection.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, interval_max=0
             )
-            task.apply_async(args=args, producer=connection.Producer(), retry=False)
+            # By name: the web process need not have imported (registered) the task.
+            current_app.send_task(name, args=args, producer=connection.Producer(), retry=False)
     except Exception:
         logger.warning(
             "Could not queue %s%r; the next sweep will pick it up.", name, args, exc_info=True
         )
+        return False
+    return True
+
+
+def _run_in_line(name: str, args: tuple[Any, ...]) -> bool:
+    """Eager mode (tests, CELERY_TASK_ALWAYS_EAGER): run the task here and now. The task's
+    module may not be imported yet in this process; Celery's autodiscovery imports it."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
+    task = current_app.tasks[name]
+    try:
+        task.apply_async(args=args)
+    except Exception:
+        logger.warning("Task %s%r failed in line.", name, args, exc_info=True)
         return False
     return True
 

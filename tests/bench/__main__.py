@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 
-from tests.bench import seed, setup
+from tests.bench import BenchSetupError, seed, setup
 
 
 def main() -> None:
-    setup()
+    try:
+        setup()
+    except BenchSetupError as problem:
+        sys.exit(f"make bench: {problem}")
     staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
     # The figure modules import Django models, so they load once setup() has run.
     from tests.bench import dashboard, deadlines, exports, identity, letters, pages
