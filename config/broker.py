@@ -6,8 +6,9 @@ JSONDecodeError on a file still being written). This subclass makes it safe for 
 one beat and one web server sharing the file:
 
 - every process opens its own SQLite connections (no pool, so nothing crosses the worker's
-  fork), waits up to 30 s for a lock instead of failing, and the file is in WAL mode, so
-  publishing never waits for the worker's reads;
+  fork) and waits up to 30 s for a lock instead of failing; the file is in WAL mode, so
+  reading never waits for writing, and the writes (a publish, the worker taking a message)
+  each hold the lock for a moment only;
 - a message is deleted in the transaction that takes it (kombu's own transport hides it and
   keeps the row for ever; nothing ever shows a hidden row again, so deleting it loses nothing
   and the file stays small);
