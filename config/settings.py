@@ -136,7 +136,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "requests_app:case_list"
+LOGIN_REDIRECT_URL = "requests_app:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login rate limiting (django-axes): five failures for one user from one address lock that

@@ -131,7 +131,7 @@ APP_RULES: dict[str, Rule] = {
         data=lambda w: {"language": "en", "next": "/"},
     ),
     # Cases.
-    "requests_app:home": Rule(SIGNED_IN, get=302, post=302),
+    "requests_app:home": Rule(SIGNED_IN, get=200),
     "requests_app:case_list": Rule(READERS, get=200),
     "requests_app:dashboard": Rule(OVERSEERS, get=200),
     "requests_app:case_create": Rule(WORKERS, get=200, post=400),
