@@ -460,6 +460,8 @@ class ArrivalForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids on a page with other forms that take a reason.
+        kwargs.setdefault("auto_id", "arrival_%s")
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("received_on", timezone.localdate())
@@ -517,6 +519,8 @@ class ExtensionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, case: Case, calendar: Any, **kwargs: Any) -> None:
+        # Its own ids: the letters' form on the same page has a new due date too.
+        kwargs.setdefault("auto_id", "extension_%s")
         super().__init__(*args, **kwargs)
         self.case = case
         self.calendar = calendar

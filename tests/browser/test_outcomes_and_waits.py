@@ -97,7 +97,7 @@ def test_a_request_for_documents_mailed_starts_the_wait_and_their_arrival_ends_i
     arrival = page.locator("form[data-arrival=receive_documents]")
     arrival.locator("input[name=received_on]").fill((today + timedelta(days=1)).isoformat())
     arrival.locator("button[type=submit]").click()
-    expect(page.locator("#id_received_on-error, .message.error").first).to_be_visible()
+    expect(page.locator("#arrival_received_on-error")).to_contain_text("cannot be in the future")
     assert Case.objects.get(pk=case.pk).state == CaseState.AWAITING_DOCUMENTS
     arrival = page.locator("form[data-arrival=receive_documents]")
     arrival.locator("input[name=received_on]").fill(today.isoformat())
