@@ -319,6 +319,9 @@ IDENTITY_COPY_RETENTION_MONTHS = env.integer("IDENTITY_COPY_RETENTION_MONTHS", 3
 # Cases waiting on the requester (documents, fee, completion) longer than this many days
 # are marked for abandonment and the managers are told.
 APPI_ABANDON_AFTER_DAYS = env.integer("APPI_ABANDON_AFTER_DAYS", 30, minimum=1)
+# A second pair of eyes: the person who submitted a decision for approval may not approve it
+# (or decide not to act) themselves. On by default; the demo has two managers.
+APPI_FOUR_EYES = env.boolean("APPI_FOUR_EYES", default=True)
 # The address staff open the app at, for the links in e-mails.
 APPI_BASE_URL = env.string("APPI_BASE_URL", "http://127.0.0.1:8000")
 if urlsplit(APPI_BASE_URL).scheme not in {"http", "https"}:

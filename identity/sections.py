@@ -88,6 +88,12 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
         ),
         "can_see_scans": has_capability(user, Capability.WORK_CASES),
     }
+    changed = context["identity_result_changed"]
+    context["identity_fold"] = {
+        "count": sum(1 for document in documents if not document.is_withdrawn),
+        # Open while documents are checked or awaited, or when the verdict changed since.
+        "open": (collecting and case.is_open) or changed,
+    }
     if can_work and case.is_open and collecting:
         context["document_form"] = ReceivedDocumentForm(case=case, user=user, people=people)
         # Open while documents are still wanted; folded away once every rule passes.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -19,10 +19,11 @@ from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar
 from requests_app.choices import CaseState
 from requests_app.exports.models import Export
+from requests_app.letters import rules
 from requests_app.letters.models import Letter
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
-from requests_app.selectors import CaseFilters, case_filter_q, case_list
+from requests_app.selectors import Action, CaseFilters, case_actions, case_filter_q, case_list
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -161,3 +162,58 @@ def home_role(user: User) -> str:
     if has_capability(user, Capability.MANAGE_REFERENCE_DATA):
         return "administrator"
     return "none"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A decision waiting for approval, as the approval queue shows it."""
+
+    case: Case
+    submitted_by: Any  # the user who submitted it (None if unknown)
+    submitted_at: Any
+    note: str  # what the submitter wrote with it
+    letters: list[Letter]  # the latest draft of each deciding letter the decision calls for
+    actions: list[Action]  # approve, return, decide not to act: as this manager may
+
+
+def approval_queue(user: User, *, limit: int = 50) -> list[Submission]:
+    """Every decision waiting for approval, earliest due first, each with its drafted
+    letters and the steps this manager may take (a fixed number of queries per case)."""
+    cases = list(
+        Case.objects.filter(state=CaseState.AWAITING_APPROVAL)
+        .select_related("requester", "assignee")
+        .prefetch_related(
+            "items",
+            Prefetch("letters", queryset=Letter.objects.defer("content").order_by("id")),
+        )
+        .order_by("due_date", "id")[:limit]
+    )
+    submitted: dict[int, AuditEvent] = {}
+    for submission in (
+        AuditEvent.objects.filter(case__in=cases, action="case.approval.requested")
+        .select_related("actor")
+        .order_by("seq")
+    ):
+        submitted[submission.case_id or 0] = submission  # the latest submission wins
+    queue = []
+    for case in cases:
+        items = list(case.items.all())
+        event = submitted.get(case.pk)
+        drafts = rules.latest_drafts(case, items)
+        queue.append(
+            Submission(
+                case=case,
+                submitted_by=event.actor if event else None,
+                submitted_at=event.at if event else None,
+                note=event.reason if event else "",
+                letters=[letter for letter in drafts.values() if letter is not None],
+                actions=[
+                    action for action in case_actions(case, user) if action.name in APPROVAL_STEPS
+                ],
+            )
+        )
+    return queue
+
+
+# The steps the queue offers, in the order it shows them.
+APPROVAL_STEPS = ("approve", "refuse", "return_for_rework")

@@ -54,6 +54,7 @@ from requests_app.validators import postal_code_validator
 from requests_app.workflow import (
     ALL_ITEMS_DECIDED,
     CLOCK_RUNNING,
+    DRAFTS_READY,
     FEE_NEEDED,
     FEE_SETTLED,
     IDENTITY_VERIFIED,
@@ -417,7 +418,7 @@ class Case(FSMModelMixin, models.Model):
         source=S.IN_PROGRESS,
         target=S.AWAITING_APPROVAL,
         permission=can_work,
-        conditions=[ALL_ITEMS_DECIDED],
+        conditions=[ALL_ITEMS_DECIDED, DRAFTS_READY],
         custom={
             "label": _("Submit for approval"),
             "action": "case.approval.requested",
@@ -425,22 +426,26 @@ class Case(FSMModelMixin, models.Model):
         },
     )
     def submit_for_approval(self) -> None:
-        """Every item has an outcome; the decision goes to the Data Controller."""
+        """Every item has an outcome and the reply letters stating it are drafted; the
+        decision goes to the Data Controller with its letters."""
 
     @transition(
         field=state,
         source=S.AWAITING_APPROVAL,
         target=S.APPROVED,
         permission=can_approve,
-        conditions=[SOMETHING_GRANTED],
+        conditions=[SOMETHING_GRANTED, DRAFTS_READY],
         custom={
-            "label": _("Approve the decision"),
+            "label": _("Approve the decision and its letters"),
             "action": "case.decision.approved",
             "reason": "optional",
+            # Not by the person who submitted it (APPI_FOUR_EYES; workflow.actor_blockers).
+            "four_eyes": True,
         },
     )
     def approve(self) -> None:
-        """The Data Controller (個人情報保護管理者) approves the outgoing decision."""
+        """The Data Controller (個人情報保護管理者) approves the outgoing decision and, in the
+        same step, its drafted letters (letters.services.decision_approve)."""
 
     @transition(
         field=state,
@@ -465,12 +470,13 @@ class Case(FSMModelMixin, models.Model):
         source=S.AWAITING_APPROVAL,
         target=S.REFUSED,
         permission=can_approve,
-        conditions=[NOTHING_GRANTED],
+        conditions=[NOTHING_GRANTED, DRAFTS_READY],
         custom={
             "label": _("Decide not to act on the request"),
             "action": "case.decision.refused",
             "reason": "required",
             "tone": "danger",
+            "four_eyes": True,
         },
     )
     def refuse(self) -> None:

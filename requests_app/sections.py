@@ -42,6 +42,15 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
         "transition_form": TransitionForm(initial={"expected_state": case.state}),
     }
     context.update(_deadline_context(case, context))
+    # Each section folds, with its count in the heading; open when it is the work of the
+    # moment (the page opens a folded section when its anchor is followed or a form in it
+    # has errors: static/js/casepage.js).
+    context["fold"] = {
+        "items": {"count": len(context["items"]), "open": True},
+        "fee": {"count": len(case.fee_payments.all()), "open": case.fee_shortfall > 0},
+        "notes": {"count": len(case.notes.all()), "open": False},
+        "timeline": {"count": len(context["timeline"]), "open": False},
+    }
     if can_work and case.is_open:
         context.update(
             note_form=NoteForm(),
@@ -61,7 +70,10 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
             }
             if case.state == CaseState.IN_PROGRESS
             else {},
-            fee_form=FeePaymentForm() if case.fee_due else None,
+            # Money usually arrives with the letter: the day it is logged is the default.
+            fee_form=FeePaymentForm(initial={"received_on": timezone.localdate()})
+            if case.fee_due
+            else None,
             arrival_form=forms.get("arrival_form")
             or ArrivalForm(initial={"expected_state": case.state}),
         )

@@ -32,7 +32,7 @@ from requests_app.letters.models import Letter, LetterStatus
 from requests_app.models import Case, Note, RequestItem, case_transitions, transition_for
 from requests_app.permissions import Capability
 from requests_app.search import Term, text_key
-from requests_app.workflow import blockers_for
+from requests_app.workflow import actor_blockers, blockers_for
 
 
 @dataclass(frozen=True)
@@ -301,14 +301,20 @@ ACCESS_ACTIONS = frozenset({"case.viewed", "case.letter.viewed"})
 
 
 def case_timeline(case: Case) -> list[AuditEvent]:
+    """The case's story, with who did each step (their names, not their login ids)."""
     return list(
-        AuditEvent.objects.filter(case=case).exclude(action__in=ACCESS_ACTIONS).order_by("seq")
+        AuditEvent.objects.filter(case=case)
+        .exclude(action__in=ACCESS_ACTIONS)
+        .select_related("actor")
+        .order_by("seq")
     )
 
 
 def case_access_log(case: Case, *, limit: int = 20) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(case=case, action__in=ACCESS_ACTIONS).order_by("-seq")[:limit]
+        AuditEvent.objects.filter(case=case, action__in=ACCESS_ACTIONS)
+        .select_related("actor")
+        .order_by("-seq")[:limit]
     )
 
 
@@ -350,7 +356,7 @@ def case_actions(case: Case, user: Any) -> list[Action]:
                 target=str(chosen.target),
                 reason=chosen.custom.get("reason", "none"),
                 tone=chosen.custom.get("tone", "primary"),
-                blockers=blockers_for(case, chosen.conditions),
+                blockers=actor_blockers(case, chosen, user) + blockers_for(case, chosen.conditions),
                 own_form=bool(chosen.custom.get("own_form")),
                 automatic=bool(chosen.custom.get("automatic")),
             )

@@ -52,7 +52,7 @@ from requests_app.models import (
 from requests_app.outcomes import Review, decision_problems, single_ground
 from requests_app.permissions import Capability, has_capability, require
 from requests_app.search import refresh_search_text
-from requests_app.workflow import blockers_for
+from requests_app.workflow import actor_blockers, blockers_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -94,7 +94,7 @@ def _run_transition(
             raise NotPermitted()
         if chosen.custom.get("reason") == "required" and not reason:
             raise InvalidInput(_("Please give a reason for this step."))
-        blockers = blockers_for(locked, chosen.conditions)
+        blockers = actor_blockers(locked, chosen, actor) + blockers_for(locked, chosen.conditions)
         if blockers:
             raise TransitionBlocked(
                 _("“%(label)s” is not possible yet:") % {"label": chosen.custom["label"]},
@@ -471,28 +471,6 @@ def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
             },
         )
     return locked
-
-
-# The services the case page's buttons call, by transition name. "Reply sent" usually happens
-# by itself when the last reply letter is recorded as mailed (letters.services); its button
-# is there for the rare case where that did not happen, and shows what is still missing.
-# Extending the due date needs a date as well as reasons: it has its own form.
-# Waiting on the requester begins when the request letter is recorded as mailed
-# (case_record_request_mailed) and ends with the arrival form (ARRIVAL_SERVICES), which
-# takes the day it arrived.
-BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
-    "begin_identity_check": case_begin_identity_check,
-    "verify_identity": case_verify_identity,
-    "start_work": case_start_work,
-    "submit_for_approval": case_submit_for_approval,
-    "approve": case_approve,
-    "return_for_rework": case_return_for_rework,
-    "refuse": case_refuse,
-    "record_reply_sent": case_record_reply_sent,
-    "close": case_close,
-    "withdraw": case_withdraw,
-    "abandon": case_abandon,
-}
 
 
 ARRIVAL_SERVICES: dict[str, Callable[..., Case]] = {

@@ -6,6 +6,7 @@ app_name = "requests_app"
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
+    path("approvals/", home.ApprovalQueueView.as_view(), name="approvals"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),
     path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("cases/new/", cases.CaseCreateView.as_view(), name="case_create"),

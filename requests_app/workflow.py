@@ -10,10 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django_fsm import Transition
 
 from identity.gate import evaluate_case
-from requests_app.letters.rules import mailed_deciding_letters, reply_letter_blockers
+from requests_app.audit import AuditEvent
+from requests_app.letters.rules import (
+    draft_blockers,
+    mailed_deciding_letters,
+    reply_letter_blockers,
+)
 from requests_app.outcomes import NOT_GRANTED_OUTCOMES, Review, ground_label, outcome_label
 
 if TYPE_CHECKING:
@@ -154,6 +161,24 @@ SOMETHING_GRANTED = Guard("something_granted", _nothing_granted_blockers)
 CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
 REPLY_LETTERS_SENT = Guard("reply_letters_sent", _reply_letters_blockers)
 NO_DECIDING_LETTER_MAILED = Guard("no_deciding_letter_mailed", _deciding_letter_mailed_blockers)
+# The letter register owns the rule: the reply's letters drafted and stating the decision.
+DRAFTS_READY = Guard("drafts_ready", draft_blockers)
+
+
+def actor_blockers(case: Case, transition: Transition, user: Any) -> list[str]:
+    """What stops this user (not their role) from taking a step: the person who submitted
+    a decision does not approve it themselves (a second pair of eyes, APPI_FOUR_EYES)."""
+    if not (transition.custom.get("four_eyes") and settings.APPI_FOUR_EYES):
+        return []
+    submitted_by = (
+        AuditEvent.objects.filter(case=case, action="case.approval.requested")
+        .order_by("-seq")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if submitted_by is not None and submitted_by == getattr(user, "pk", None):
+        return [_("You submitted this decision: another manager approves it.")]
+    return []
 
 
 def blockers_for(case: Case, conditions: Sequence[Callable[[Any], bool]]) -> list[str]:

@@ -62,3 +62,18 @@ def make_case(
         items=[services.ItemData(kind=kind, details=demo.DETAILS[kind]) for kind in kinds],
     )
     return demo.walk_to(case, state, staff=actor, manager=manager or actor)
+
+
+def submit_with_letters(case: Case, staff: Any) -> Case:
+    """Submit a decided case for approval as staff do (issue 15): what each carried-out item's
+    letter reports entered, the reply letters drafted, then the decision and its letters
+    submitted together."""
+    for item in case.items.all():
+        has_content = item.disclosed_records.exists() or item.changes.exists()
+        if item.outcome in CARRIED_OUT and not has_content:
+            demo.record_letter_content(item, staff=staff)
+    demo.draft_reply_letters(case, staff=staff)
+    return services.case_submit_for_approval(case=case, actor=staff)
+
+
+CARRIED_OUT = frozenset({"done", "partly_done", "other_method"})

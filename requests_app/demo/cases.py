@@ -19,6 +19,7 @@ from requests_app.choices import CaseState as S
 from requests_app.choices import FeeForm, Outcome, Relationship, RequestKind
 from requests_app.demo.identity import log_passing_documents
 from requests_app.letters import kinds as letter_kinds
+from requests_app.letters import rules
 from requests_app.letters import services as letters
 
 FAMILY_NAMES = [
@@ -195,15 +196,18 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
         if target == S.AWAITING_COMPLETION:
             return ask_by_letter(case, staff=staff, completion=COMPLETION_ASKED)
         _record_outcomes(case, refusing=target == S.REFUSED, staff=staff)
+        draft_reply_letters(case, staff=staff)
         case = services.case_submit_for_approval(case=case, actor=staff)
         if case.state == target:
             return case
     if case.state == S.AWAITING_APPROVAL:
+        # The decision and its letters, approved in one step by a manager who did not
+        # submit it (a second pair of eyes).
         if target == S.REFUSED:
-            return services.case_refuse(
+            return letters.decision_refuse(
                 case=case, actor=manager, reason="いずれのご請求にも応じない旨を決定します。"
             )
-        case = services.case_approve(case=case, actor=manager)
+        case = letters.decision_approve(case=case, actor=manager)
         if case.state == target:
             return case
     if case.state in (S.APPROVED, S.REFUSED):
@@ -341,16 +345,28 @@ def record_letter_content(item: Any, *, staff: Any) -> None:
         )
 
 
-def send_reply_letters(case: Any, *, staff: Any, manager: Any) -> Any:
-    """Generate, approve and mail every deciding letter; the last mailing is "reply sent"."""
-    generated = []
+def draft_reply_letters(case: Any, *, staff: Any) -> list[Any]:
+    """Draft (generate in line) every deciding letter the decided items call for, as staff
+    do before they submit the decision for approval."""
+    drafted = []
     for kind in letter_kinds.reply_kinds_for(case.items.all()):
         letter = letters.letter_request(case=case, actor=staff, kind=kind)
         letters.letter_generate(letter_id=letter.pk)
         letter.refresh_from_db()
-        generated.append(letter)
+        drafted.append(letter)
+    return drafted
+
+
+def send_reply_letters(case: Any, *, staff: Any, manager: Any) -> Any:
+    """Mail every deciding letter approved with the decision (drafting and approving any
+    that is missing); the last mailing is "reply sent"."""
+    drafts = rules.latest_drafts(case, list(case.items.all()))
+    generated = [letter for letter in drafts.values() if letter is not None]
+    if len(generated) < len(drafts):
+        generated = draft_reply_letters(case, staff=staff)
     for letter in generated:
-        letters.letter_approve(letter=letter, actor=manager)
+        if letter.approved_at is None:
+            letters.letter_approve(letter=letter, actor=manager)
     for letter in generated:
         letters.letter_record_mailing(
             letter=letter,

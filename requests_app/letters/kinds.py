@@ -61,9 +61,12 @@ WAITING_STATES = WAITING_ON_REQUESTER_STATES
 # while it is worked on. The states that already wait may send another.
 ASKING_STATES = frozenset({S.AWAITING_IDENTITY, S.IDENTITY_VERIFIED, S.IN_PROGRESS})
 CHASING_STATES = WAITING_STATES | ASKING_STATES
-# A deciding letter is drafted for the manager's approval and sent once the decision stands;
-# after a letter came back undeliverable it can be sent again while the reply is "sent".
-DECIDING_DRAFT_STATES = frozenset({S.AWAITING_APPROVAL, S.APPROVED, S.REFUSED, S.REPLY_SENT})
+# A deciding letter is drafted while the decision is made (it goes for approval with the
+# decision, in one step) and sent once the decision stands; after a letter came back
+# undeliverable it can be sent again while the reply is "sent".
+DECIDING_DRAFT_STATES = frozenset(
+    {S.IN_PROGRESS, S.AWAITING_APPROVAL, S.APPROVED, S.REFUSED, S.REPLY_SENT}
+)
 DECIDED_STATES = frozenset({S.APPROVED, S.REFUSED, S.REPLY_SENT})
 BEFORE_REPLY_STATES = frozenset(
     {

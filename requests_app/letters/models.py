@@ -119,6 +119,9 @@ class Letter(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     file = models.FileField(_("PDF"), upload_to=letter_path, blank=True, max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # A deciding letter's fingerprint of the decision it states (letters.rules.decision_digest):
+    # when the decision changes after the letter was drafted, the draft is out of date.
+    decision_digest = models.CharField(_("decision fingerprint"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     page_count = models.PositiveSmallIntegerField(_("pages"), default=0)
     batch = models.ForeignKey(

@@ -25,7 +25,7 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     change_items = [item for item in items if item.kind in kinds.CHANGE_REQUEST_KINDS]
     bound_item = forms.get("letters_item_form")
     context: dict[str, Any] = {
-        "letter_rows": selectors.letter_rows(case, letters, user),
+        "letter_rows": selectors.letter_rows(case, letters, user, items),
         "record_items": record_items,
         "change_items": change_items,
         "records_editable": editable,
@@ -54,4 +54,15 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
         context["letter_form"] = forms.get("letter_form") or LetterRequestForm(
             kinds=offered, initial={"kind": selectors.suggested_kind(case, offered, letters)}
         )
+    context["letters_fold"] = {
+        "count": len(letters),
+        "open": case.is_open and bool(letters or offered),
+    }
+    context["letter_content_fold"] = {
+        "count": sum(
+            len(item.disclosed_records.all()) + len(item.changes.all())
+            for item in (*record_items, *change_items)
+        ),
+        "open": editable,
+    }
     return context

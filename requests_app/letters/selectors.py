@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from identity.gate import evaluate_case, what_is_missing
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState, Outcome, RequestKind
-from requests_app.letters import kinds
+from requests_app.letters import kinds, rules
 from requests_app.letters.content import ExtensionInputs
 from requests_app.letters.kinds import LetterKind
 from requests_app.letters.models import (
@@ -270,9 +270,14 @@ class LetterRow:
     can_mail: bool
     can_return: bool
     can_retry: bool
+    out_of_date: bool = False
 
 
-def letter_rows(case: Case, letters: list[Letter], user: Any) -> list[LetterRow]:
+def letter_rows(
+    case: Case, letters: list[Letter], user: Any, items: list[RequestItem] | None = None
+) -> list[LetterRow]:
+    """The case's letters as its page lists them. `items` (with their records and changes)
+    lets a draft that no longer states the decision be marked out of date."""
     may_work = has_capability(user, Capability.WORK_CASES)
     may_approve = has_capability(user, Capability.APPROVE_DECISIONS)
     latest_version: dict[str, int] = {}
@@ -283,11 +288,19 @@ def letter_rows(case: Case, letters: list[Letter], user: Any) -> list[LetterRow]
     for letter in letters:
         superseded = letter.version < latest_version[letter.kind]
         ready = letter.status == LetterStatus.READY
+        out_of_date = bool(
+            items is not None
+            and letter.is_deciding
+            and not superseded
+            and letter.sent_on is None
+            and rules.is_out_of_date(letter, case, items)
+        )
         decided = case.state in kinds.DECIDED_STATES
         rows.append(
             LetterRow(
                 letter=letter,
                 superseded=superseded,
+                out_of_date=out_of_date,
                 can_approve=may_approve
                 and ready
                 and letter.is_deciding

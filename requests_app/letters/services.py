@@ -188,6 +188,9 @@ def _create_letter(
         content=content,
         batch=batch,
         requested_by=actor,
+        decision_digest=rules.decision_digest(kind, case, selectors.case_items_with_records(case))
+        if kinds.is_deciding(kind)
+        else "",
     )
     audit.record(
         action="case.letter.requested",
@@ -406,6 +409,63 @@ def _newer_version_exists(letter: Letter) -> bool:
     return Letter.objects.filter(
         case_id=letter.case_id, kind=letter.kind, version__gt=letter.version
     ).exists()
+
+
+# --- the decision and its letters, approved in one step ----------------------------------------
+
+
+def decision_approve(
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    """The Data Controller approves the decision and, in the same step, the reply letters
+    drafted for it: they are then ready to print and mail. The guard (DRAFTS_READY) has
+    checked that every letter the outcomes call for is drafted and states the decision."""
+    with transaction.atomic():
+        decided = case_services.case_approve(
+            case=case, actor=actor, expected_state=expected_state, reason=reason
+        )
+        _approve_drafts(decided, actor)
+    return decided
+
+
+def decision_refuse(
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    """The Data Controller decides not to act on the request (不開示等の決定) and approves,
+    in the same step, the letter that gives the grounds and reasons (Art. 36)."""
+    with transaction.atomic():
+        decided = case_services.case_refuse(
+            case=case, actor=actor, expected_state=expected_state, reason=reason
+        )
+        _approve_drafts(decided, actor)
+    return decided
+
+
+def _approve_drafts(case: Case, actor: User) -> list[Letter]:
+    """Approve the latest draft of each deciding letter the decision calls for (inside the
+    decision's transaction, so a decision is never approved without its letters)."""
+    items = selectors.case_items_with_records(case)
+    approved = []
+    for kind, latest in rules.latest_drafts(case, items).items():
+        if latest is None or latest.approved_at is not None:
+            continue
+        locked = Letter.objects.select_for_update().get(pk=latest.pk)
+        if locked.status != LetterStatus.READY or rules.is_out_of_date(locked, case, items):
+            raise TransitionBlocked(
+                _("The letter “%(kind)s” is not ready to be approved.")
+                % {"kind": LetterKind(kind).label}
+            )
+        locked.approved_by = actor
+        locked.approved_at = timezone.now()
+        locked.save(update_fields=["approved_by", "approved_at"])
+        audit.record(
+            action="case.letter.approved",
+            actor=actor,
+            case=case,
+            payload=locked.audit_payload(sha256=locked.sha256, with_decision=True),
+        )
+        approved.append(locked)
+    return approved
 
 
 def letter_approve(*, letter: Letter, actor: User) -> Letter:

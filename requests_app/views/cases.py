@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -34,7 +36,7 @@ from requests_app.forms import (
     TransitionForm,
 )
 from requests_app.letters import services as letter_services
-from requests_app.models import RequestItem
+from requests_app.models import Case, RequestItem
 from requests_app.permissions import Capability
 from requests_app.search import Term
 from requests_app.views.base import (
@@ -46,6 +48,28 @@ from requests_app.views.base import (
 )
 
 PAGE_SIZE = 25
+
+# The services the case page's buttons call, by transition name. "Reply sent" usually happens
+# by itself when the last reply letter is recorded as mailed (letters.services); its button
+# is there for the rare case where that did not happen, and shows what is still missing.
+# Extending the due date needs a date as well as reasons: it has its own form.
+# Waiting on the requester begins when the request letter is recorded as mailed
+# (case_record_request_mailed) and ends with the arrival form (services.ARRIVAL_SERVICES),
+# which takes the day it arrived.
+BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
+    "begin_identity_check": services.case_begin_identity_check,
+    "verify_identity": services.case_verify_identity,
+    "start_work": services.case_start_work,
+    "submit_for_approval": services.case_submit_for_approval,
+    # The decision goes out with its letters: approving one approves the other (one step).
+    "approve": letter_services.decision_approve,
+    "return_for_rework": services.case_return_for_rework,
+    "refuse": letter_services.decision_refuse,
+    "record_reply_sent": services.case_record_reply_sent,
+    "close": services.case_close,
+    "withdraw": services.case_withdraw,
+    "abandon": services.case_abandon,
+}
 
 
 class CaseListView(CapabilityRequiredMixin, View):
@@ -191,8 +215,21 @@ class CaseDetailView(CapabilityRequiredMixin, View):
         )
 
 
-def _back(case: Any) -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("requests_app:case_detail", args=[case.reference]))
+def _back(case: Any, request: HttpRequest | None = None) -> HttpResponseRedirect:
+    """Back to the case page, or to the page the form came from (`next`: the approval queue)
+    when that is one of this site's own."""
+    wanted = _next_page(request) if request is not None else ""
+    return HttpResponseRedirect(
+        wanted or reverse("requests_app:case_detail", args=[case.reference])
+    )
+
+
+def _next_page(request: HttpRequest) -> str:
+    wanted = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and safe else ""
 
 
 class CaseTransitionView(CapabilityRequiredMixin, View):
@@ -202,11 +239,11 @@ class CaseTransitionView(CapabilityRequiredMixin, View):
 
     def post(self, request: HttpRequest, reference: str, name: str) -> HttpResponse:
         case = get_case_or_404(reference)
-        service = services.BUTTON_SERVICES.get(name)
+        service = BUTTON_SERVICES.get(name)
         form = TransitionForm(request.POST)
         if service is None or not form.is_valid():
             messages.error(request, _("That step is not available."))
-            return _back(case)
+            return _back(case, request)
         try:
             case = service(
                 case=case,
@@ -217,10 +254,15 @@ class CaseTransitionView(CapabilityRequiredMixin, View):
         except ServiceError as error:
             show_error(request, error)
         else:
-            messages.success(
-                request, _("The case is now “%(state)s”.") % {"state": case.get_state_display()}
+            text = (
+                _("%(reference)s is now “%(state)s”.")
+                if _next_page(request)
+                else _("The case is now “%(state)s”.")
             )
-        return _back(case)
+            messages.success(
+                request, text % {"reference": case.reference, "state": case.get_state_display()}
+            )
+        return _back(case, request)
 
 
 class CaseEditView(CapabilityRequiredMixin, View):

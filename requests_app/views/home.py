@@ -11,7 +11,19 @@ from django.views import View
 
 from requests_app import home
 from requests_app.business_calendar import load_calendar
-from requests_app.views.base import signed_in
+from requests_app.permissions import Capability
+from requests_app.views.base import CapabilityRequiredMixin, signed_in
+
+
+class ApprovalQueueView(CapabilityRequiredMixin, View):
+    """What waits for the Data Controller: each decision with its drafted letters, approved
+    or returned in one step."""
+
+    capability = Capability.APPROVE_DECISIONS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        queue = home.approval_queue(signed_in(request))
+        return render(request, "requests_app/approvals.html", {"queue": queue})
 
 
 class HomeView(View):

@@ -30,6 +30,8 @@
     if (!rule) {
       form.querySelectorAll("[data-show], .field").forEach(function (el) { el.hidden = false; });
       show(form.querySelector("[data-show=card-back-note]"), false);
+      show(form.querySelector("[data-show=maskings-needed]"), false);
+      show(form.querySelector("[data-show=no-masking]"), false);
       return;
     }
     show(form.querySelector("[data-show=card-back-note]"), rule.cardBack);
@@ -44,6 +46,18 @@
       show(box.closest("div"), wanted);
     });
     var any = required.length > 0;
+    // Say which maskings the chosen type needs before anything is saved.
+    var labels = [];
+    form.querySelectorAll("input[name=maskings]").forEach(function (box) {
+      if (required.indexOf(box.value) >= 0) {
+        var label = box.closest("label") || form.querySelector("label[for='" + box.id + "']");
+        labels.push(label ? label.textContent.trim() : box.value);
+      }
+    });
+    var list = form.querySelector("[data-masking-list]");
+    if (list) { list.textContent = labels.join("、"); }
+    show(form.querySelector("[data-show=maskings-needed]"), any && !rule.cardBack);
+    show(form.querySelector("[data-show=no-masking]"), !any && !rule.cardBack);
     show(fieldOf("#id_maskings_0"), any);
     show(fieldOf("#id_masking_method"), any);
     show(fieldOf("#id_masked_by"), any);

@@ -78,8 +78,8 @@ def test_staff_generate_preview_and_download_a_letter(
     assert case.reference in text and "高橋 美咲 様" in text
     assert "ご提出書類等のお願い" in text
 
-    # The timeline on the case page tells the story.
-    page.goto(f"{base}/cases/{case.reference}/")
+    # The timeline on the case page tells the story (folded; its anchor opens it).
+    page.goto(f"{base}/cases/{case.reference}/#timeline")
     timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text("Letter asked for")
     expect(timeline).to_contain_text("Letter generated")

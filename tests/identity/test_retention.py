@@ -22,6 +22,7 @@ from requests_app.audit import AuditEvent, verify_chain
 from requests_app.choices import CaseState
 from requests_app.demo import cases as demo
 from requests_app.errors import InvalidInput
+from requests_app.letters import services as letter_services
 from requests_app.models import Case
 from tests.conftest import client_for
 from tests.factories import make_case
@@ -51,8 +52,9 @@ def replied_case(staff: Any, manager: Any, *, sent_on: date) -> Case:
     item = case.items.get()
     case_services.item_record_outcome(item=item, actor=staff, outcome="done")
     demo.record_letter_content(item, staff=staff)
+    demo.draft_reply_letters(case, staff=staff)
     case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
+    case = letter_services.decision_approve(case=case, actor=manager)
     case = demo.send_reply_letters(case, staff=staff, manager=manager)
     # A letter cannot be mailed before the date printed on it, so the reply goes out today;
     # the retention arithmetic is about the recorded mailing date, moved here to `sent_on`.

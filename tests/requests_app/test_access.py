@@ -132,6 +132,7 @@ APP_RULES: dict[str, Rule] = {
     ),
     # Cases.
     "requests_app:home": Rule(SIGNED_IN, get=200),
+    "requests_app:approvals": Rule(APPROVERS, get=200),
     "requests_app:case_list": Rule(READERS, get=200),
     "requests_app:dashboard": Rule(OVERSEERS, get=200),
     "requests_app:case_create": Rule(WORKERS, get=200, post=400),

@@ -27,6 +27,7 @@ from requests_app.errors import TransitionBlocked
 from requests_app.models import Case, Letter, RequestItem
 from requests_app.outcomes import Review
 from tests.conftest import client_for
+from tests.factories import submit_with_letters
 
 BEFORE = [("requests_app", "0009_outcomes_per_kind")]
 REASONS = "業務の適正な実施に著しい支障を及ぼすおそれがあるため。"
@@ -185,9 +186,7 @@ def test_an_open_item_is_flagged_and_a_closed_case_is_history(
     )
     wrong.refresh_from_db()
     assert wrong.review == Review.FITS
-    assert services.case_submit_for_approval(case=open_case, actor=staff).state == (
-        CaseState.AWAITING_APPROVAL
-    )
+    assert submit_with_letters(open_case, staff).state == CaseState.AWAITING_APPROVAL
     # An approved decision whose letter has not gone out goes back to staff.
     approved = Case.objects.get(pk=old_rows["approved"])
     assert services.case_return_for_rework(

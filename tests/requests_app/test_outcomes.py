@@ -14,8 +14,9 @@ from requests_app import outcomes, services
 from requests_app.choices import CaseState, Outcome, RequestKind
 from requests_app.errors import InvalidInput, TransitionBlocked
 from requests_app.forms import OutcomeForm
+from requests_app.letters import services as letter_services
 from requests_app.models import Case, RequestItem
-from tests.factories import make_case
+from tests.factories import make_case, submit_with_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -217,13 +218,13 @@ def test_nothing_granted_leads_to_the_decision_not_to_act(staff: Any, manager: A
         correction=("refused", "accurate", ""),
         discontinuation=("refused", "no_ground", ""),
     )
-    case = services.case_submit_for_approval(case=case, actor=staff)
+    case = submit_with_letters(case, staff)
     # Nothing granted: approving is not the way, and the hint says what to do instead.
     with pytest.raises(TransitionBlocked) as blocked:
-        services.case_approve(case=case, actor=manager)
+        letter_services.decision_approve(case=case, actor=manager)
     assert "record the decision not to act" in blocked.value.details[0]
     assert "Not corrected, added or deleted" in blocked.value.details[0]
-    case = services.case_refuse(case=case, actor=manager, reason="いずれにも応じない")
+    case = letter_services.decision_refuse(case=case, actor=manager, reason="いずれにも応じない")
     assert case.state == CaseState.REFUSED
     assert str(case.get_state_display()) == "Decision not to act"
 
@@ -241,13 +242,13 @@ def test_a_measure_nothing_held_or_a_part_take_the_approved_path(
 ) -> None:
     case = make_case(actor=staff, kinds=(kind,), state=CaseState.IN_PROGRESS)
     decide(case, staff, **{kind: decision})
-    case = services.case_submit_for_approval(case=case, actor=staff)
+    case = submit_with_letters(case, staff)
     with pytest.raises(TransitionBlocked) as blocked:
-        services.case_refuse(case=case, actor=manager, reason="x")
+        letter_services.decision_refuse(case=case, actor=manager, reason="x")
     # The hint names the outcome in the kind's own terms.
     label = outcomes.outcome_label(kind, decision[0])
     assert f"is decided as “{label}”" in blocked.value.details[0]
-    assert services.case_approve(case=case, actor=manager).state == CaseState.APPROVED
+    assert letter_services.decision_approve(case=case, actor=manager).state == CaseState.APPROVED
 
 
 def test_state_values_in_the_audit_trail_are_never_renamed() -> None:

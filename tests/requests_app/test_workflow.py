@@ -49,12 +49,14 @@ def test_full_road_from_intake_to_closure(staff: Any, manager: Any) -> None:
         "case.item.decided",
         "case.item.change_added",  # before and after, for the correction letter
         "case.item.decided",
+        # The reply letters are drafted before the decision goes for approval...
+        "case.letter.requested",
+        "case.letter.generated",
+        "case.letter.requested",
+        "case.letter.generated",
         "case.approval.requested",
+        # ...and approved with it, in one step (issue 15).
         "case.decision.approved",
-        "case.letter.requested",
-        "case.letter.generated",
-        "case.letter.requested",
-        "case.letter.generated",
         "case.letter.approved",
         "case.letter.approved",
         "case.letter.mailed",
@@ -142,7 +144,9 @@ def test_cannot_submit_or_close_while_an_item_has_no_outcome(staff: Any, manager
     with pytest.raises(TransitionBlocked) as blocked:
         services.case_submit_for_approval(case=case, actor=staff)
     assert blocked.value.details == [
-        "“Inquiry, opinion or complaint (Art. 40)” has no outcome yet."
+        "“Inquiry, opinion or complaint (Art. 40)” has no outcome yet.",
+        # The decision goes for approval with its letters, drafted (issue 15).
+        "The reply letter “Correction, addition or deletion completed” has not been drafted yet.",
     ]
     assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
 
@@ -192,11 +196,12 @@ def test_refusal_needs_every_item_refused(staff: Any, manager: Any) -> None:
         actor=staff, manager=manager, kinds=("correction",), state=CaseState.REFUSED
     )
     assert refused.state == CaseState.REFUSED
-    # The reply is sent when the refusal letter, approved by a manager, is in the post.
+    # The reply is sent when the refusal letter, approved with the decision, is in the post.
     with pytest.raises(TransitionBlocked) as blocked:
         services.case_record_reply_sent(case=refused, actor=staff, sent_on=timezone.localdate())
     assert blocked.value.details == [
-        "The letter “Decision not to act, with grounds and reasons” has not been generated yet."
+        "The letter “Decision not to act, with grounds and reasons” has not been recorded as "
+        "mailed."
     ]
     mailed = send_reply_letters(refused, staff=staff, manager=manager)
     assert mailed.state == CaseState.REPLY_SENT

@@ -34,7 +34,7 @@ def test_the_restore_drill_passes() -> None:
     assert "Scans decrypted with IDENTITY_SCAN_KEY, each the type stored: 1." in output
     # The demo's replies, and the four requests to the person that started its waits
     # (documents, fee, completion, and the case closed for want of a response).
-    assert "Letter files matching the SHA-256 in the register: 8." in output
+    assert "Letter files matching the SHA-256 in the register: 11." in output
     assert "The restore is whole." in output
     assert "with another IDENTITY_SCAN_KEY the scan does not decrypt" in output
     assert "PASSED" in output

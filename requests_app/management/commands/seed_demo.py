@@ -30,6 +30,8 @@ DEMO_USERS = [
     # username, password, role, family name, given name
     ("staff", "staff-demo-2026", Role.STAFF, "山田", "花子"),
     ("manager", "manager-demo-2026", Role.MANAGER, "佐藤", "健一"),
+    # A second manager: the one who submitted a decision does not approve it (APPI_FOUR_EYES).
+    ("manager2", "manager2-demo-2026", Role.MANAGER, "高橋", "誠"),
     ("auditor", "auditor-demo-2026", Role.AUDITOR, "鈴木", "一郎"),
     ("admin", "admin-demo-2026", Role.ADMINISTRATOR, "管理", "太郎"),
 ]

@@ -14,11 +14,12 @@ from requests_app.business_calendar import load_calendar
 from requests_app.choices import CaseState
 from requests_app.letters import content as letter_content
 from requests_app.letters import pdf, services
+from requests_app.letters import services as letter_services
 from requests_app.letters.render import render_letter
 from requests_app.letters.services import RecordRow
 from requests_app.models import Case, Letter
 from tests.clock import office_time
-from tests.factories import RequesterDataFactory, make_case
+from tests.factories import RequesterDataFactory, make_case, submit_with_letters
 from tests.identity.factories import log_document
 from tests.requests_app.letters.conftest import generate, pdftotext, reader, stored_bytes
 
@@ -94,8 +95,8 @@ def decided_not_to_act(staff: Any, manager: Any, kind: str) -> Case:
         refusal_ground=DECISIONS[kind][0],
         reasons=REASONS,
     )
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    return case_services.case_refuse(case=case, actor=manager, reason="応じない")
+    case = submit_with_letters(case, staff)
+    return letter_services.decision_refuse(case=case, actor=manager, reason="応じない")
 
 
 @pytest.mark.parametrize("kind", list(DECISIONS))
@@ -154,8 +155,8 @@ def test_a_partial_correction_lists_before_and_after_and_the_ground(
         refusal_ground="not_needed",
         reasons="旧住所の履歴は、配送記録の保存のため引き続き必要です。",
     )
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
+    case = submit_with_letters(case, staff)
+    case = letter_services.decision_approve(case=case, actor=manager)
     text = flat(pdftotext(stored_bytes(ask(case, staff, "correction_done"))))
     for expected in (
         "訂正等の前",
@@ -178,8 +179,8 @@ def test_an_alternative_measure_letter_states_the_measure(staff: Any, manager: A
         reasons="配信システムの仕様上、過去の配信記録を個別に消去することが困難なため。",
         measure="配信リストから除外し、今後一切の配信に利用しない措置を講じました。",
     )
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
+    case = submit_with_letters(case, staff)
+    case = letter_services.decision_approve(case=case, actor=manager)
     letter = ask(case, staff, "cessation_done")
     text = flat(pdftotext(stored_bytes(letter)))
     assert "講じた措置" in text
@@ -200,8 +201,8 @@ def test_a_disclosure_in_writing_instead_says_why(staff: Any, manager: Any) -> N
         outcome="other_method",
         reasons="電磁的記録による提供には新たなシステム改修が必要なため。",
     )
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
+    case = submit_with_letters(case, staff)
+    case = letter_services.decision_approve(case=case, actor=manager)
     text = flat(pdftotext(stored_bytes(ask(case, staff, "disclosure"))))
     assert flat("本書面の交付により開示いたします") in text
     assert flat("個人情報の保護に関する法律第33条第2項") in text
@@ -441,8 +442,8 @@ def test_records_the_cabinet_order_excludes_are_left_out_without_mention(
         )
     for item in case.items.all():
         case_services.item_record_outcome(item=item, actor=staff, outcome="done")
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
+    case = submit_with_letters(case, staff)
+    case = letter_services.decision_approve(case=case, actor=manager)
     letter = ask(case, staff, "disclosure")
     text = flat(pdftotext(stored_bytes(letter)))
     assert flat("株式会社中部物流（配送委託）") in text

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from requests_app import services as case_services
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState
 from requests_app.letters import services, tasks
@@ -184,11 +185,25 @@ def test_the_case_page_says_what_the_reply_still_needs(decided: Case, staff: Any
     page = client_for(staff).get(reverse("requests_app:case_detail", args=[decided.reference]))
     html = page.content.decode()
     assert "Before the reply counts as sent:" in html
-    text = "The letter “Correction, addition or deletion completed” has not been generated yet."
+    # Drafted and approved with the decision (one step): what is left is the post.
+    text = (
+        "The letter “Correction, addition or deletion completed” has not been recorded as mailed."
+    )
     assert html.count(text) == 2  # in the letters section and under the disabled button
     button = html[html.index('data-action="record_reply_sent"') - 200 :]
     assert "disabled" in button[:250]
-    # The letter the case needs next is the one preselected.
+
+
+def test_the_case_page_says_which_draft_the_submission_needs(staff: Any) -> None:
+    case = make_case(actor=staff, kinds=("correction",), state=CaseState.IN_PROGRESS)
+    item = case.items.get()
+    case_services.item_record_outcome(item=item, actor=staff, outcome="done")
+    html = client_for(staff).get(reverse("requests_app:case_detail", args=[case.reference]))
+    html = html.content.decode()
+    text = "The reply letter “Correction, addition or deletion completed” has not been drafted yet."
+    button = html[html.index('data-action="submit_for_approval"') - 200 :]
+    assert "disabled" in button[:250] and text in html
+    # The letter the case needs next is the one preselected, drafted while in progress.
     assert '<option value="correction_done" selected>' in html
 
 

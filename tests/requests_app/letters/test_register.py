@@ -205,7 +205,7 @@ def test_deciding_letters_need_their_outcomes_and_content(staff: Any, manager: A
     with pytest.raises(TransitionBlocked):
         services.letter_request(case=case, actor=staff, kind="disclosure")  # not decided yet
     case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
+    # Drafted while the decision is made (issue 15), but only once it has its content.
     with pytest.raises(TransitionBlocked) as blocked:
         services.letter_request(case=case, actor=staff, kind="disclosure")
     assert blocked.value.details == [
@@ -221,9 +221,11 @@ def test_nothing_held_is_an_answer_that_gets_its_letter(staff: Any, manager: Any
     case_services.item_record_outcome(
         item=case.items.get(), actor=staff, outcome=Outcome.NOTHING_HELD
     )
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
     letter = generate(services.letter_request(case=case, actor=staff, kind="disclosure"))
     assert "保有しておりません" in pdftotext(stored_bytes(letter))
+    # The draft goes for approval with the decision.
+    case = case_services.case_submit_for_approval(case=case, actor=staff)
+    assert case.state == CaseState.AWAITING_APPROVAL
 
 
 def test_correction_letter_says_what_changed_before_and_after(staff: Any, manager: Any) -> None:
