@@ -325,3 +325,16 @@ LETTER_REMINDER_AFTER_DAYS = env.integer("LETTER_REMINDER_AFTER_DAYS", 14, minim
 LETTER_REQUEUE_AFTER_MINUTES = env.integer("LETTER_REQUEUE_AFTER_MINUTES", 5, minimum=1)
 # WeasyPrint reports every layout step at INFO; only its warnings matter in the logs.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
+# --- Long tasks show they are alive (requests_app/heartbeat.py) ------------------------------
+# A letter batch or an export being built stamps its row every TASK_HEARTBEAT_SECONDS; one
+# silent for TASK_PRESUMED_DEAD_AFTER_SECONDS belongs to a dead worker and the sweeps (every
+# minute) give it to another. 15 s and 2 minutes: eight missed beats before a takeover, so a
+# database that pauses for a minute or a worker starved of CPU keeps its task, while a killed
+# worker's batch is taken over within about three minutes instead of the task's time limit.
+TASK_HEARTBEAT_SECONDS = env.integer("TASK_HEARTBEAT_SECONDS", 15, minimum=1)
+TASK_PRESUMED_DEAD_AFTER_SECONDS = env.integer("TASK_PRESUMED_DEAD_AFTER_SECONDS", 120, minimum=2)
+if TASK_PRESUMED_DEAD_AFTER_SECONDS < 3 * TASK_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "TASK_PRESUMED_DEAD_AFTER_SECONDS must be at least three heartbeats "
+        "(3 × TASK_HEARTBEAT_SECONDS), or a live task would be taken over."
+    )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import factory
+from django.test import TestCase
 from django.utils import timezone
 
-from requests_app import services
+from requests_app import files, services
 from requests_app.demo import cases as demo
 from requests_app.models import Case
 
@@ -54,11 +58,29 @@ def make_case(
     requester: services.RequesterData | None = None,
     **case_fields: Any,
 ) -> Case:
-    """A case opened and walked to `state` through the services, audit trail included."""
-    case = services.case_open(
-        actor=actor,
-        requester=requester or RequesterDataFactory(),
-        case_data=CaseDataFactory(**case_fields),
-        items=[services.ItemData(kind=kind, details=demo.DETAILS[kind]) for kind in kinds],
-    )
-    return demo.walk_to(case, state, staff=actor, manager=manager or actor)
+    """A case opened and walked to `state` through the services, audit trail included
+    (letters a decided case needs included, their files in place)."""
+    with stored_files_in_place():
+        case = services.case_open(
+            actor=actor,
+            requester=requester or RequesterDataFactory(),
+            case_data=CaseDataFactory(**case_fields),
+            items=[services.ItemData(kind=kind, details=demo.DETAILS[kind]) for kind in kinds],
+        )
+        return demo.walk_to(case, state, staff=actor, manager=manager or actor)
+
+
+@contextmanager
+def stored_files_in_place() -> Iterator[None]:
+    """Move the files stored inside the block into place when it ends, as the commits of the
+    services that stored them would (requests_app/files.py).
+
+    A test runs in one transaction that never commits, so nothing waiting for a commit runs;
+    the other after-commit work (queued tasks) stays unrun, as it always has for factories.
+    Outside a transaction (a transactional test) the commits are real and this does nothing.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        yield
+    for callback in callbacks:
+        if isinstance(callback, partial) and callback.func is files.publish_now:
+            callback()
