@@ -67,8 +67,7 @@ def publish(name: str, *args: Any) -> bool:
     """
     if getattr(_held, "on", False):
         return False
-    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
-    task = current_app.tasks[name]
+    task = _task(name)
     try:
         if current_app.conf.task_always_eager:
             task.apply_async(args=args)
@@ -84,6 +83,18 @@ def publish(name: str, *args: Any) -> bool:
         )
         return False
     return True
+
+
+def _task(name: str) -> Any:
+    """The task registered under `name`. A worker imports every tasks module when it starts;
+    a web process (gunicorn, runserver) has not, so the first message it sends has Celery's
+    autodiscovery import them (the same modules a worker loads, nothing else).
+
+    An unknown name is a programming error: raise (KeyError) rather than log and go on.
+    """
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def publish_on_commit(name: str, *args: Any) -> None:
