@@ -381,7 +381,7 @@ def test_a_batch_whose_worker_stopped_says_so_and_staff_resume_it(
     resume = reverse("requests_app:letter_batch_requeue", args=[batch.pk])
     page = client_for(staff).get(url).content.decode()
     assert '<span class="state" data-testid="batch-status">Stopped</span>' in page
-    assert "The worker generating this batch stopped" in page
+    assert "The background process generating this batch stopped" in page
     assert timezone.localtime(last_beat).strftime("%Y-%m-%d %H:%M:%S") in page
     assert "with 0 of 2 letters stored" in page
     assert f'action="{resume}"' in page and "Resume the batch" in page
@@ -389,7 +389,7 @@ def test_a_batch_whose_worker_stopped_says_so_and_staff_resume_it(
     assert "Stopped (0%)" in listing
     # An auditor sees that it stopped, but resuming is work.
     seen_by_auditor = client_for(auditor).get(url).content.decode()
-    assert "The worker generating this batch stopped" in seen_by_auditor
+    assert "The background process generating this batch stopped" in seen_by_auditor
     assert "Resume the batch" not in seen_by_auditor
     assert client_for(auditor).post(resume).status_code == 403
 
@@ -400,7 +400,7 @@ def test_a_batch_whose_worker_stopped_says_so_and_staff_resume_it(
     assert queued == [(batch.pk,)]
     after = client.get(url).content.decode()
     assert "The batch will go on shortly." in after and "Waiting to start" in after
-    assert "The worker generating this batch stopped" not in after
+    assert "The background process generating this batch stopped" not in after
     assert "Resume the batch" not in after and "Queue again" in after
     assert AuditEvent.objects.filter(action="letter.batch.resumed", actor=staff).count() == 1
 
