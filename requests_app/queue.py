@@ -67,16 +67,15 @@ def publish(name: str, *args: Any) -> bool:
     """
     if getattr(_held, "on", False):
         return False
-    task = _task(name)
+    if current_app.conf.task_always_eager:
+        return _run_in_line(name, args)
     try:
-        if current_app.conf.task_always_eager:
-            task.apply_async(args=args)
-            return True
         with current_app.connection_for_write() as connection:
             connection.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, interval_max=0
             )
-            task.apply_async(args=args, producer=connection.Producer(), retry=False)
+            # By name: the web process need not have imported (registered) the task.
+            current_app.send_task(name, args=args, producer=connection.Producer(), retry=False)
     except Exception:
         logger.warning(
             "Could not queue %s%r; the next sweep will pick it up.", name, args, exc_info=True
@@ -85,16 +84,19 @@ def publish(name: str, *args: Any) -> bool:
     return True
 
 
-def _task(name: str) -> Any:
-    """The task registered under `name`. A worker imports every tasks module when it starts;
-    a web process (gunicorn, runserver) has not, so the first message it sends has Celery's
-    autodiscovery import them (the same modules a worker loads, nothing else).
-
-    An unknown name is a programming error: raise (KeyError) rather than log and go on.
-    """
+def _run_in_line(name: str, args: tuple[Any, ...]) -> bool:
+    """Eager mode (tests, CELERY_TASK_ALWAYS_EAGER): run the task here and now. The task's
+    module may not be imported yet in this process; Celery's autodiscovery imports it."""
     if name not in current_app.tasks:
         current_app.loader.import_default_modules()
-    return current_app.tasks[name]
+    # An unknown name is a programming error: raise (KeyError) rather than log and go on.
+    task = current_app.tasks[name]
+    try:
+        task.apply_async(args=args)
+    except Exception:
+        logger.warning("Task %s%r failed in line.", name, args, exc_info=True)
+        return False
+    return True
 
 
 def publish_on_commit(name: str, *args: Any) -> None:
