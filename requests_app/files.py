@@ -134,6 +134,10 @@ def move_into_place(staged: Staged) -> None:
 
 
 def publish_now(staged: Staged) -> None:
+    """Move the staged file into place; done already (by an earlier call, or by the check
+    that finished a killed task's move) is fine."""
+    if not default_storage.exists(staged.temporary) and default_storage.exists(staged.final):
+        return
     try:
         move_into_place(staged)
     except OSError:
