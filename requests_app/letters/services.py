@@ -767,6 +767,10 @@ def _claim_batch(batch_id: int) -> str | None:
     return claim
 
 
+class ClaimLost(Exception):
+    """Another run took the batch over: this one stops and writes nothing more."""
+
+
 def _run_batch(batch_id: int, mine: QuerySet[LetterBatch], beat: heartbeat.Heartbeat) -> None:
     batch = LetterBatch.objects.get(pk=batch_id)
     letters = list(
@@ -808,10 +812,6 @@ def _run_batch(batch_id: int, mine: QuerySet[LetterBatch], beat: heartbeat.Heart
             _store_letter(letter, output.parts[letter.pk], output.page_counts[letter.pk])
         mine.update(stored_count=stored, heartbeat_at=timezone.now())
     _store_batch_file(batch, mine, output.combined)
-
-
-class ClaimLost(Exception):
-    """Another run took the batch over: this one stops and writes nothing more."""
 
 
 def _store_batch_file(batch: LetterBatch, mine: QuerySet[LetterBatch], combined: bytes) -> None:
