@@ -338,10 +338,33 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time used so far by the children of process `master` (Linux /proc; 0 elsewhere):
+    on a shared machine it says how much of the machine the server actually got."""
+    ticks = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    port: int
+    pid: int
+
+
 @contextmanager
-def gunicorn() -> Iterator[int]:
+def gunicorn() -> Iterator[Server]:
     """The app as production serves it (README, "Running in production"), on the bench
-    database; yields its port."""
+    database."""
     port = _free_port()
     env = {
         **os.environ,
@@ -385,7 +408,7 @@ def gunicorn() -> Iterator[int]:
         # request imports half of Django).
         for _ in range(WORKERS * 4):
             probe.request("GET", BASELINE_PATH)
-        yield port
+        yield Server(port=port, pid=server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -430,11 +453,13 @@ def run(_staff: Any) -> None:
     connection.close()  # the bench process stays out of the way while the server works
 
     tally = Tally()
-    with gunicorn() as port:
+    with gunicorn() as server:
+        port = server.port
         browsers: dict[str, Browser] = {}
         for user in [*staff, *managers]:
             browsers[user.username] = Browser(port)
             browsers[user.username].sign_in(user.username, PASSWORD)
+        cpu_before = workers_cpu_seconds(server.pid)
         deadline = time.monotonic() + DURATION
         started = time.monotonic()
         threads = [
@@ -459,6 +484,7 @@ def run(_staff: Any) -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        cpu = workers_cpu_seconds(server.pid) - cpu_before
 
     problems = _check(tally, head_seq, head_hash)
     value, baseline = p95(tally.case_pages), p95(tally.baseline)
@@ -479,6 +505,15 @@ def run(_staff: Any) -> None:
         f"{STAFF} staff and {MANAGERS} managers, gunicorn with {WORKERS} workers",
         flush=True,
     )
+    if cpu:
+        print(
+            f"load_case_page: the gunicorn workers used {cpu:.1f} CPU-seconds, "
+            f"{1000 * cpu / tally.requests:.0f} ms a request, {cpu / elapsed:.2f} of the "
+            f"machine's {os.cpu_count()} cores (the rest went to PostgreSQL, the load "
+            f"generator and whatever else runs here); load average "
+            f"{os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
     if value >= TARGET_P95_MS:
         problems.append(f"p95 of the case pages {value:.1f} ms is not under {TARGET_P95_MS} ms")
     for error in tally.errors[:20]:
