@@ -1,12 +1,11 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
 
-from requests_app.views import cases, dashboard, exports
+from requests_app.views import cases, dashboard, exports, home
 
 app_name = "requests_app"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="requests_app:case_list"), name="home"),
+    path("", home.HomeView.as_view(), name="home"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),
     path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("cases/new/", cases.CaseCreateView.as_view(), name="case_create"),

@@ -47,14 +47,20 @@ def _reset_connections() -> None:
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
     """Queue for real (not in the test process) on the broker at `url`."""
-    eager, broker_url = app.conf.task_always_eager, app.conf.broker_url
+    eager, broker_url, transport = (
+        app.conf.task_always_eager,
+        app.conf.broker_url,
+        app.conf.broker_transport,
+    )
     app.conf.task_always_eager = False
     app.conf.broker_url = url
+    app.conf.broker_transport = None  # the URL's own (the embedded broker names its class)
     _reset_connections()
     try:
         yield
     finally:
         app.conf.task_always_eager, app.conf.broker_url = eager, broker_url
+        app.conf.broker_transport = transport
         _reset_connections()
 
 
@@ -67,7 +73,14 @@ def _close_worker_connections(**kwargs: Any) -> None:
 def worker_on_redis() -> Iterator[None]:
     """A real Celery worker (solo pool, in a thread) consuming from Redis."""
     assert REDIS_URL
-    with broker_at(REDIS_URL):
+    with worker_on_broker(REDIS_URL):
+        yield
+
+
+@contextmanager
+def worker_on_broker(url: str) -> Iterator[None]:
+    """A real Celery worker (solo pool, in a thread) consuming from the broker at `url`."""
+    with broker_at(url):
         app.control.purge()  # nothing left over from an earlier run
         task_postrun.connect(_close_worker_connections)
         try:
@@ -235,3 +248,20 @@ def test_the_schedule_names_real_tasks_and_the_app_is_safe_by_default() -> None:
     assert app.conf.task_time_limit and app.conf.task_soft_time_limit
     retrying = app.tasks["requests_app.tasks.send_case_reminders"]
     assert retrying.retry_backoff and retrying.max_retries
+
+
+@pytest.mark.django_db
+def test_expired_sign_ins_are_removed_nightly() -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from config.celery import BEAT_SCHEDULE
+    from requests_app import queue
+
+    expired, current = SessionStore(), SessionStore()
+    expired.set_expiry(-60)
+    expired.save()
+    current.save()
+    assert BEAT_SCHEDULE["clear-sessions"]["task"] == queue.CLEAR_SESSIONS
+    tasks.clear_expired_sessions.delay()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current.session_key]

@@ -3,10 +3,10 @@ silent, staff see that it stopped, another worker takes it over within seconds o
 heartbeat settings, each letter is generated once, and no file is left outside the register.
 
 The workers are separate `celery -A config worker` processes on the test database, as in
-production; the broker is Redis when REDIS_URL is set (CI), else the file broker in a folder
-of the test's own. Heartbeats are shortened for the test (1 s, presumed dead after 4 s)
-through the same settings production reads (TASK_HEARTBEAT_SECONDS,
-TASK_PRESUMED_DEAD_AFTER_SECONDS).
+production; the broker is Redis when REDIS_URL is set (CI), else the embedded SQLite broker
+of `make run` in a folder of the test's own. Heartbeats are shortened for the test (1 s,
+presumed dead after 4 s) through the same settings production reads
+(TASK_HEARTBEAT_SECONDS, TASK_PRESUMED_DEAD_AFTER_SECONDS).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from requests_app.models import Letter, LetterBatch
 from tests.conftest import client_for
 from tests.factories import RequesterDataFactory, make_case
 from tests.requests_app.letters.conftest import stored_bytes
-from tests.requests_app.test_celery import REDIS_URL, broker_at
+from tests.requests_app.test_celery import REDIS_URL, _reset_connections, broker_at
 
 ROOT = Path(__file__).resolve().parents[3]
 LETTERS = 30  # enough that storing them takes a while: the kill lands in the middle
@@ -88,24 +88,12 @@ def shared_broker(var_dir: Path) -> Iterator[dict[str, str]]:
                 app.control.purge()
                 _forget_unacknowledged()
         return
-    folders = {
-        "data_folder_in": var_dir / "celery" / "queue",
-        "data_folder_out": var_dir / "celery" / "queue",
-        "processed_folder": var_dir / "celery" / "processed",
-        "control_folder": var_dir / "celery" / "control",
-    }
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
-    before = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {
-        **{key: str(value) for key, value in folders.items()},
-        "store_processed": False,
-    }
-    try:
-        with broker_at("filesystem://"):
-            yield {}
-    finally:
-        app.conf.broker_transport_options = before
+    # The embedded broker `make run` uses (config/broker.py), in the test's own VAR_DIR: the
+    # workers find it there through the same settings.
+    with broker_at(f"sqlite:///{var_dir / 'celery-broker.sqlite3'}"):
+        app.conf.broker_transport = "config.broker:Transport"
+        _reset_connections()
+        yield {}
 
 
 class Worker:
@@ -185,6 +173,7 @@ def test_a_worker_killed_mid_batch_is_taken_over_and_leaves_no_file_outside_the_
 ) -> None:
     app.loader.import_default_modules()  # every task known by name, as in a web process
     var_dir = tmp_path / "var"
+    var_dir.mkdir()
     settings.MEDIA_ROOT = str(var_dir / "media")
     settings.TASK_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS
     settings.TASK_PRESUMED_DEAD_AFTER_SECONDS = DEAD_AFTER_SECONDS

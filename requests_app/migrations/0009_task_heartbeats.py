@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0007_manage_roles_capability'),
+        ('requests_app', '0008_case_search_and_repeats'),
     ]
 
     operations = [
