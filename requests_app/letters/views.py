@@ -33,6 +33,7 @@ from requests_app.letters.forms import (
     MailingForm,
     ReturnedForm,
 )
+from requests_app.letters.kinds import LetterKind
 from requests_app.letters.models import (
     DisclosedRecord,
     ItemChange,
@@ -76,6 +77,9 @@ class LetterRequestView(CapabilityRequiredMixin, View):
                     kind=form.cleaned_data["kind"],
                     language=form.cleaned_data["language"],
                     extension=form.extension(),
+                    completion=form.cleaned_data["completion"]
+                    if form.cleaned_data["kind"] == LetterKind.DEFICIENCY
+                    else "",
                 )
             except ServiceError as error:
                 show_error(request, error)
@@ -168,6 +172,20 @@ class RecordRemoveView(_ItemRowRemoveView):
         services.item_remove_disclosed_record(record=row, actor=actor)
 
 
+class RecordExcludeView(_ItemRowRemoveView):
+    """Mark a record of provision as excluded by the Cabinet Order (or no longer)."""
+
+    model = DisclosedRecord
+    removed = gettext_lazy("The record was marked.")
+
+    def post(self, request: HttpRequest, reference: str, item_id: int, pk: int) -> HttpResponse:
+        self.excluded = request.POST.get("excluded") == "1"
+        return super().post(request, reference, item_id, pk)
+
+    def remove(self, row: Any, actor: Any) -> None:
+        services.disclosed_record_mark_excluded(record=row, actor=actor, excluded=self.excluded)
+
+
 class ChangeRemoveView(_ItemRowRemoveView):
     model = ItemChange
     removed = gettext_lazy("The change was removed.")
@@ -210,6 +228,12 @@ def letter_page_context(
         "row": row,
         "versions": [found for found in letters if found.kind == letter.kind],
         "mailing_form": MailingForm(prefix="mailing") if row.can_mail else None,
+        # What the approver must know and the person must never read (Enforcement Order
+        # Art. 11): records of provision left out of a disclosure without mention.
+        "excluded_records": selectors.records_excluded_by_order(case)
+        if letter.kind == LetterKind.DISCLOSURE
+        and has_capability(request.user, Capability.APPROVE_DECISIONS)
+        else [],
         "returned_form": ReturnedForm(prefix="returned") if row.can_return else None,
     }
     context.update(forms)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0008_case_search_and_repeats'),
+        ('requests_app', '0013_disclosed_record_excluded_by_order'),
     ]
 
     operations = [
