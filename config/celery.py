@@ -76,15 +76,27 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": queue.DESTROY_IDENTITY_COPIES,
         "schedule": crontab(minute=15, hour=1),
     },
-    # Repair: letters and batches a lost message left pending are queued again.
+    # Repair: letters and batches a lost message left pending, and batches whose worker
+    # stopped beating, are queued again. Every minute: with a heartbeat presumed dead after
+    # two minutes, a killed worker's batch is taken over within about three.
     "requeue-pending-letters": {
         "task": queue.REQUEUE_PENDING_LETTERS,
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*"),
     },
-    # Repair: exports whose message or worker was lost are queued again.
+    # Repair: exports whose message was lost or whose worker stopped beating, likewise.
     "export-sweep": {
         "task": queue.SWEEP_EXPORTS,
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
+    },
+    # Files under media/letters/ and media/exports/ that no row points to, and temporary
+    # files dead tasks left, removed (logged and audited), daily after the audit check.
+    "check-letter-files": {
+        "task": queue.CHECK_LETTER_FILES,
+        "schedule": crontab(minute=45, hour=2),
+    },
+    "check-export-files": {
+        "task": queue.CHECK_EXPORT_FILES,
+        "schedule": crontab(minute=50, hour=2),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

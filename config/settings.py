@@ -391,3 +391,16 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "xr-spatial-tracking",
     )
 }
+# --- Long tasks show they are alive (requests_app/heartbeat.py) ------------------------------
+# A letter batch or an export being built stamps its row every TASK_HEARTBEAT_SECONDS; one
+# silent for TASK_PRESUMED_DEAD_AFTER_SECONDS belongs to a dead worker and the sweeps (every
+# minute) give it to another. 15 s and 2 minutes: eight missed beats before a takeover, so a
+# database that pauses for a minute or a worker starved of CPU keeps its task, while a killed
+# worker's batch is taken over within about three minutes instead of the task's time limit.
+TASK_HEARTBEAT_SECONDS = env.integer("TASK_HEARTBEAT_SECONDS", 15, minimum=1)
+TASK_PRESUMED_DEAD_AFTER_SECONDS = env.integer("TASK_PRESUMED_DEAD_AFTER_SECONDS", 120, minimum=2)
+if TASK_PRESUMED_DEAD_AFTER_SECONDS < 3 * TASK_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "TASK_PRESUMED_DEAD_AFTER_SECONDS must be at least three heartbeats "
+        "(3 × TASK_HEARTBEAT_SECONDS), or a live task would be taken over."
+    )

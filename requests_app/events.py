@@ -68,6 +68,9 @@ ACTION_LABELS = {
     "case.letter.mailed": _("Letter mailed"),
     "case.letter.returned": _("Letter returned undeliverable"),
     "case.letter.viewed": _("Letter opened"),
+    "letter.batch.taken_over": _("Letter batch taken over after its background process stopped"),
+    "letter.batch.resumed": _("Letter batch resumed by staff"),
+    "storage.files_checked": _("Stored files that no register points to removed"),
     "case.item.records_added": _("Data found recorded"),
     "case.item.record_removed": _("Data row removed"),
     "case.item.record_excluded": _(

@@ -34,9 +34,11 @@ CLEAR_SESSIONS = "requests_app.tasks.clear_expired_sessions"
 GENERATE_LETTER = "requests_app.letters.tasks.generate_letter"
 GENERATE_BATCH = "requests_app.letters.tasks.generate_batch"
 REQUEUE_PENDING_LETTERS = "requests_app.letters.tasks.requeue_pending_letters"
+CHECK_LETTER_FILES = "requests_app.letters.tasks.check_letter_files"
 # requests_app/exports/tasks.py
 BUILD_EXPORT = "requests_app.exports.build_export"
 SWEEP_EXPORTS = "requests_app.exports.sweep_exports"
+CHECK_EXPORT_FILES = "requests_app.exports.check_export_files"
 # identity/tasks.py
 DESTROY_IDENTITY_COPIES = "identity.tasks.destroy_identity_copies"
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity.gate import evaluate_case
-from requests_app import audit, deadlines, queue
+from requests_app import audit, deadlines, files, queue
 from requests_app.business_calendar import load_calendar
 from requests_app.choices import (
     FEE_KINDS,
@@ -805,3 +805,37 @@ def preference_set_language(*, user: Any, language: str) -> None:
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput(_("Choose Japanese or English."))
     UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+
+
+# --- stored files ---------------------------------------------------------------------------
+
+
+def files_check_record(*, check: files.FolderCheck) -> None:
+    """Log what the daily check of a folder of stored files found and did, and audit what it
+    removed or moved (names, sizes and SHA-256 only: no content, no personal data)."""
+    for found in check.orphans_removed:
+        logger.warning(
+            "Removed %s (%s bytes, SHA-256 %s): no register row points to it.",
+            found.name,
+            found.size,
+            found.sha256,
+        )
+    for found in check.temporary_removed:
+        logger.warning("Removed %s: a temporary file left by a task that died.", found.name)
+    for name in check.moved_into_place:
+        logger.warning("Moved %s into place: its task died after registering it.", name)
+    for name in check.missing:
+        logger.error("The register points to %s, but the file is missing.", name)
+    logger.info(
+        "Checked %s files under %s/: %s orphans and %s temporary files removed, %s moved "
+        "into place, %s missing.",
+        check.files,
+        check.folder,
+        len(check.orphans_removed),
+        len(check.temporary_removed),
+        len(check.moved_into_place),
+        len(check.missing),
+    )
+    if check.changed_anything:
+        with transaction.atomic():
+            audit.record(action="storage.files_checked", payload=check.as_json())

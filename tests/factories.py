@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import factory
+from django.test import TestCase
 from django.utils import timezone
 
-from requests_app import services
+from requests_app import files, services
 from requests_app.demo import cases as demo
 from requests_app.models import Case
 
@@ -54,26 +58,45 @@ def make_case(
     requester: services.RequesterData | None = None,
     **case_fields: Any,
 ) -> Case:
-    """A case opened and walked to `state` through the services, audit trail included."""
-    case = services.case_open(
-        actor=actor,
-        requester=requester or RequesterDataFactory(),
-        case_data=CaseDataFactory(**case_fields),
-        items=[services.ItemData(kind=kind, details=demo.DETAILS[kind]) for kind in kinds],
-    )
-    return demo.walk_to(case, state, staff=actor, manager=manager or actor)
+    """A case opened and walked to `state` through the services, audit trail included
+    (letters a decided case needs included, their files in place)."""
+    with stored_files_in_place():
+        case = services.case_open(
+            actor=actor,
+            requester=requester or RequesterDataFactory(),
+            case_data=CaseDataFactory(**case_fields),
+            items=[services.ItemData(kind=kind, details=demo.DETAILS[kind]) for kind in kinds],
+        )
+        return demo.walk_to(case, state, staff=actor, manager=manager or actor)
+
+
+@contextmanager
+def stored_files_in_place() -> Iterator[None]:
+    """Move the files stored inside the block into place when it ends, as the commits of the
+    services that stored them would (requests_app/files.py).
+
+    A test runs in one transaction that never commits, so nothing waiting for a commit runs;
+    the other after-commit work (queued tasks) stays unrun, as it always has for factories.
+    Outside a transaction (a transactional test) the commits are real and this does nothing.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        yield
+    for callback in callbacks:
+        if isinstance(callback, partial) and callback.func is files.publish_now:
+            callback()
 
 
 def submit_with_letters(case: Case, staff: Any) -> Case:
     """Submit a decided case for approval as staff do (issue 15): what each carried-out item's
     letter reports entered, the reply letters drafted, then the decision and its letters
     submitted together."""
-    for item in case.items.all():
-        has_content = item.disclosed_records.exists() or item.changes.exists()
-        if item.outcome in CARRIED_OUT and not has_content:
-            demo.record_letter_content(item, staff=staff)
-    demo.draft_reply_letters(case, staff=staff)
-    return services.case_submit_for_approval(case=case, actor=staff)
+    with stored_files_in_place():
+        for item in case.items.all():
+            has_content = item.disclosed_records.exists() or item.changes.exists()
+            if item.outcome in CARRIED_OUT and not has_content:
+                demo.record_letter_content(item, staff=staff)
+        demo.draft_reply_letters(case, staff=staff)
+        return services.case_submit_for_approval(case=case, actor=staff)
 
 
 CARRIED_OUT = frozenset({"done", "partly_done", "other_method"})

@@ -7,6 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Bundles live under this folder of the default storage; the daily check
+# (services.export_files_check) removes what no export points to.
+EXPORTS_FOLDER = "exports"
+
 
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting to start")
@@ -45,6 +49,9 @@ class Export(models.Model):
     event_count = models.PositiveBigIntegerField(_("events"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # The run that builds it (requests_app/heartbeat.py): its token and last sign of life.
+    claim = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file = models.FileField(_("bundle"), upload_to="exports/", blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)

@@ -10,28 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import audit, queue
+from requests_app import audit, files, heartbeat, queue
+from requests_app import services as case_services
 from requests_app.errors import InvalidInput, NotPermitted, ServiceError
 from requests_app.exports.bundle import Criteria, Exporter, write_bundle
 from requests_app.exports.dossier import render_dossier
 from requests_app.exports.masking import masks_contact_details
-from requests_app.exports.models import Export, ExportStatus
+from requests_app.exports.models import EXPORTS_FOLDER, Export, ExportStatus
 from requests_app.models import Case
 from requests_app.people import person_name
 from requests_app.permissions import Capability, has_capability, require
@@ -41,9 +39,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A running export whose worker has not finished within this time is presumed lost (the
-# task's own hard time limit is shorter), and the sweep starts it again.
-STALE_AFTER = timedelta(minutes=35)
+# A running export whose worker stopped beating (requests_app/heartbeat.py) is presumed
+# lost after TASK_PRESUMED_DEAD_AFTER_SECONDS, and the sweep (every minute) starts it again.
 # A queued export that no worker has claimed this long after it was asked for is queued again.
 UNCLAIMED_AFTER = timedelta(minutes=2)
 PROGRESS_EVERY_SECONDS = 0.3
@@ -86,27 +83,44 @@ def enqueue_build(export_id: int) -> bool:
     return queue.publish(queue.BUILD_EXPORT, export_id)
 
 
-def _claim(export_id: int) -> bool:
-    """Take the export for this worker: queued → running, or a running one presumed lost.
+def _claim(export_id: int) -> str | None:
+    """Take the export for this worker: queued → running, or a running one whose worker
+    stopped beating. Returns the claim token; None when another run has it.
 
     A row count of 1 means this worker won; a second delivery of the same message, or a
     second worker, finds nothing to claim and stops.
     """
     now = timezone.now()
-    claimed = Export.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, progress_done=0
+    claim = heartbeat.new_claim()
+    claimed = (
+        Export.objects.filter(pk=export_id)
+        .filter(
+            Q(status=ExportStatus.QUEUED)
+            | (Q(status=ExportStatus.RUNNING) & heartbeat.silent_q(now))
+        )
+        .update(
+            status=ExportStatus.RUNNING,
+            claim=claim,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+            progress_done=0,
+        )
     )
-    if not claimed:
-        claimed = Export.objects.filter(
-            pk=export_id, status=ExportStatus.RUNNING, started_at__lt=now - STALE_AFTER
-        ).update(started_at=now, attempts=F("attempts") + 1, progress_done=0)
-    return claimed == 1
+    return claim if claimed == 1 else None
 
 
 def export_build(*, export_id: int) -> Export | None:
-    """Build the bundle of one export (the Celery task calls this). Safe to run twice."""
-    if not _claim(export_id):
+    """Build the bundle of one export (the Celery task calls this). Safe to run twice.
+
+    The bundle is written under a temporary name and moved into place only when the row
+    that registers it commits (requests_app/files.py); while it is built the export beats
+    (requests_app/heartbeat.py), so a build whose worker died is taken over within minutes.
+    """
+    claim = _claim(export_id)
+    if claim is None:
         return Export.objects.filter(pk=export_id).first()
+    mine = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, claim=claim)
     export = Export.objects.select_related("requested_by").get(pk=export_id)
     user = export.requested_by
     exporter = Exporter(
@@ -114,12 +128,12 @@ def export_build(*, export_id: int) -> Export | None:
         username=user.get_username(),
         name=person_name(user),
     )
-    name = f"exports/{export.pk}/{uuid.uuid4().hex}.zip"
+    name = f"{EXPORTS_FOLDER}/{export.pk}/{uuid.uuid4().hex}.zip"
     try:
-        with read_snapshot() as separate_connection:
-            reporter = ProgressReporter(export.pk, separate=separate_connection)
+        with heartbeat.beating(mine), read_snapshot() as separate_connection:
+            reporter = ProgressReporter(export.pk, claim, separate=separate_connection)
             try:
-                with _stored(name) as target:
+                with files.staged_writer(name) as (target, staged):
                     result = write_bundle(
                         target,
                         criteria=Criteria.from_json(export.filters),
@@ -133,17 +147,17 @@ def export_build(*, export_id: int) -> Export | None:
                 reporter.close()
     except Exception as exc:
         logger.exception("Export %s failed", export.pk)
-        _fail(export, exc)
+        _fail(export, claim, exc)
         return Export.objects.get(pk=export.pk)
     with transaction.atomic():
         locked = Export.objects.select_for_update().get(pk=export.pk)
-        if locked.status != ExportStatus.RUNNING:
-            # Another run finished first; its bundle is the one on record.
-            default_storage.delete(name)
+        if locked.status != ExportStatus.RUNNING or locked.claim != claim:
+            # Another run took it over (or finished first); its bundle is the one on record.
+            files.delete_quietly(staged.temporary)
             return locked
         locked.status = ExportStatus.DONE
-        locked.file.name = name
-        locked.size = default_storage.size(name)
+        locked.file.name = staged.final
+        locked.size = default_storage.size(staged.temporary)
         locked.manifest_sha256 = result.manifest_sha256
         locked.chain_seq = result.head_seq
         locked.chain_hash = result.head_hash
@@ -169,48 +183,21 @@ def export_build(*, export_id: int) -> Export | None:
                 "chain_head_hash": result.head_hash,
             },
         )
+        files.publish_on_commit(staged)
     return locked
 
 
-def _fail(export: Export, error: Exception) -> None:
+def _fail(export: Export, claim: str, error: Exception) -> None:
     with transaction.atomic():
-        updated = Export.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
-            status=ExportStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        updated = Export.objects.filter(
+            pk=export.pk, status=ExportStatus.RUNNING, claim=claim
+        ).update(status=ExportStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         if updated:
             audit.record(
                 action="export.failed",
                 actor=export.requested_by,
                 payload={"export_id": export.pk, "error": type(error).__name__},
             )
-
-
-@contextmanager
-def _stored(name: str) -> Iterator[IO[bytes]]:
-    """A file to write the bundle into that ends up in file storage under `name`.
-
-    On the file system the ZIP is written in place (beside its final name, then renamed);
-    elsewhere it goes through a temporary file that the storage copies in chunks.
-    """
-    try:
-        final = default_storage.path(name)
-    except NotImplementedError:
-        final = ""
-    if final:
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        partial = f"{final}.partial"
-        try:
-            with open(partial, "wb") as target:
-                yield target
-            os.replace(partial, final)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
-        return
-    with tempfile.TemporaryFile() as target:
-        yield target
-        target.seek(0)
-        default_storage.save(name, File(target))
 
 
 @contextmanager
@@ -236,14 +223,15 @@ def read_snapshot() -> Iterator[bool]:
 class ProgressReporter:
     """Writes an export's progress to its row, at most a few times a second."""
 
-    def __init__(self, export_id: int, *, separate: bool) -> None:
+    def __init__(self, export_id: int, claim: str, *, separate: bool) -> None:
         self.export_id = export_id
+        self.claim = claim
         self._connection = connections.create_connection(DEFAULT_DB_ALIAS) if separate else None
         self._last = 0.0
         table = connection.ops.quote_name(Export._meta.db_table)
         self._sql = (
-            f"UPDATE {table} SET progress_done = %s, progress_total = %s "  # noqa: S608
-            "WHERE id = %s AND status = %s"
+            f"UPDATE {table} SET progress_done = %s, progress_total = %s, "  # noqa: S608
+            "heartbeat_at = %s WHERE id = %s AND status = %s AND claim = %s"
         )
 
     def __call__(self, done: int, total: int) -> None:
@@ -253,7 +241,10 @@ class ProgressReporter:
         self._last = now
         target = self._connection or connection
         with target.cursor() as cursor:
-            cursor.execute(self._sql, [done, total, self.export_id, ExportStatus.RUNNING])
+            cursor.execute(
+                self._sql,
+                [done, total, timezone.now(), self.export_id, ExportStatus.RUNNING, self.claim],
+            )
 
     def close(self) -> None:
         if self._connection is not None:
@@ -268,13 +259,26 @@ def export_sweep() -> int:
             status=ExportStatus.QUEUED, requested_at__lt=now - UNCLAIMED_AFTER
         ).values_list("pk", flat=True)
     ) + list(
-        Export.objects.filter(
-            status=ExportStatus.RUNNING, started_at__lt=now - STALE_AFTER
-        ).values_list("pk", flat=True)
+        Export.objects.filter(heartbeat.silent_q(now), status=ExportStatus.RUNNING).values_list(
+            "pk", flat=True
+        )
     )
     for export_id in waiting:
         enqueue_build(export_id)
     return len(waiting)
+
+
+def export_files_check(*, now: datetime | None = None) -> files.FolderCheck:
+    """The daily check of the exports folder: a bundle no export points to (its task died
+    between writing it and registering it, before bundles were moved into place on commit)
+    or a temporary bundle a dead task left is removed, logged and audited."""
+
+    def registered() -> dict[str, str]:
+        return dict.fromkeys(Export.objects.exclude(file="").values_list("file", flat=True), "")
+
+    check = files.check_folder(EXPORTS_FOLDER, registered, now=now)
+    case_services.files_check_record(check=check)
+    return check
 
 
 def user_exports(user: Any, *, limit: int = 20) -> list[Export]:

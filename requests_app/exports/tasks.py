@@ -7,8 +7,9 @@ from celery import shared_task
 from requests_app import queue
 from requests_app.exports import services
 
-# A bundle of a million events takes about a minute; leave room for far larger ones. The
-# sweep presumes a run lost only after services.STALE_AFTER, which is longer than this.
+# A bundle of a million events takes about a minute; leave room for far larger ones. This is
+# a cap for a build that hangs: one whose worker died is noticed by its silent heartbeat
+# within minutes (requests_app/heartbeat.py).
 BUILD_TIME_LIMIT = 30 * 60
 
 
@@ -26,3 +27,10 @@ def build_export(export_id: int) -> None:
 def sweep_exports() -> int:
     """Queue again the exports whose message or worker was lost."""
     return services.export_sweep()
+
+
+@shared_task(name=queue.CHECK_EXPORT_FILES, time_limit=1800, soft_time_limit=1700)
+def check_export_files() -> int:
+    """Daily: remove bundles no export points to, and temporary ones a dead task left."""
+    check = services.export_files_check()
+    return len(check.orphans_removed) + len(check.temporary_removed)

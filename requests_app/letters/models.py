@@ -5,6 +5,7 @@ Imported by requests_app/models.py, so these are models of the requests_app app.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from requests_app import heartbeat
 from requests_app.letters.kinds import LetterKind, LetterLanguage, is_deciding
 
 
@@ -31,13 +33,18 @@ class LetterStatus(models.TextChoices):
     FAILED = "failed", _("Could not be generated")
 
 
+# Every letter file and post-room PDF lives under this folder of the default storage; the
+# daily check (services.letter_files_check) removes what no register row points to.
+LETTERS_FOLDER = "letters"
+
+
 def letter_path(letter: Letter, filename: str) -> str:
     year = letter.letter_date.year
-    return f"letters/{year}/{letter.case.reference}/{filename}"
+    return f"{LETTERS_FOLDER}/{year}/{letter.case.reference}/{filename}"
 
 
 def batch_path(batch: LetterBatch, filename: str) -> str:
-    return f"letters/batches/{batch.requested_at:%Y}/{filename}"
+    return f"{LETTERS_FOLDER}/batches/{batch.requested_at:%Y}/{filename}"
 
 
 class LetterBatch(models.Model):
@@ -72,6 +79,11 @@ class LetterBatch(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The run that holds the batch (requests_app/heartbeat.py): its token, how many runs
+    # there have been, and its last sign of life.
+    claim = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("runs"), default=0)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -93,6 +105,21 @@ class LetterBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_stopped(self) -> bool:
+        """Running, but its worker has not shown a sign of life for too long: it died."""
+        return self.status == self.Status.RUNNING and heartbeat.is_silent(
+            self.heartbeat_at, self.started_at
+        )
+
+    @property
+    def last_sign_of_life(self) -> datetime | None:
+        return self.heartbeat_at or self.started_at
+
+    @property
+    def can_resume(self) -> bool:
+        return self.status == self.Status.PENDING or self.is_stopped
 
 
 class Letter(models.Model):

@@ -11,23 +11,20 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
 import pypdf
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import audit, queue
+from requests_app import audit, files, heartbeat, queue
 from requests_app import services as case_services
 from requests_app.choices import CaseState, RequestKind
 from requests_app.errors import InvalidInput, ServiceError, TransitionBlocked
@@ -41,6 +38,7 @@ from requests_app.letters.content import (
 )
 from requests_app.letters.kinds import LetterKind, LetterLanguage
 from requests_app.letters.models import (
+    LETTERS_FOLDER,
     TRACKED_METHODS,
     DisclosedRecord,
     ItemChange,
@@ -61,9 +59,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# How long a batch may stay "running" before a sweep may take it over: longer than the batch
-# task's time limit (tasks.generate_batch), so only a dead worker's batch is taken over.
-BATCH_STALE_AFTER = timedelta(minutes=35)
 # Staff record what the letters will say while the decision is being made or approved.
 RECORD_STATES = frozenset({CaseState.IN_PROGRESS, CaseState.AWAITING_APPROVAL, CaseState.APPROVED})
 
@@ -235,6 +230,9 @@ def letter_generate(*, letter_id: int) -> Letter | None:
     """Render and store one pending letter. Safe to run twice, or twice at once: only a
     pending letter is rendered and only the first run to finish stores its file."""
     letter = Letter.objects.select_related("case").filter(pk=letter_id).first()
+    if letter is not None and letter.status == LetterStatus.READY:
+        # A run killed between its commit and moving the file: finish what it started.
+        files.ensure_in_place(letter.file.name, letter.sha256)
     if letter is None or letter.status != LetterStatus.PENDING:
         return letter
     Letter.objects.filter(pk=letter_id).update(attempts=F("attempts") + 1)
@@ -259,46 +257,18 @@ def _file_name(letter: Letter) -> str:
     )
 
 
-def save_file(name: str, data: bytes) -> str:
-    """Store `data` as a new file and read it back; never leave a partial file behind.
-
-    The name gets a random part, so each attempt writes its own file: an existing file is
-    never replaced, and a failed attempt removes exactly what it wrote.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    stem, dot, extension = name.rpartition(".")
-    target = f"{stem}_{secrets.token_hex(4)}{dot}{extension}"
-    saved = ""
-    try:
-        saved = default_storage.save(target, ContentFile(data))
-        with default_storage.open(saved, "rb") as stored:
-            if hashlib.sha256(stored.read()).hexdigest() != digest:
-                raise OSError(f"The stored file {saved} does not match what was rendered.")
-    except BaseException:
-        _delete_quietly(saved or target)
-        raise
-    return saved
-
-
-def _delete_quietly(name: str) -> None:
-    try:
-        if name and default_storage.exists(name):
-            default_storage.delete(name)
-    except OSError:
-        logger.exception("Could not remove the partial file %s", name)
-
-
 def _store_letter(letter: Letter, data: bytes, page_count: int) -> None:
-    saved = ""
+    """Register the rendered letter: the file is written aside and moved into place only
+    once the row that points to it has committed (requests_app/files.py)."""
+    staged: files.Staged | None = None
+    won = False
     try:
-        saved = save_file(_file_name(letter), data)
+        staged = files.stage(_file_name(letter), data)
         with transaction.atomic():
             locked = Letter.objects.select_for_update().select_related("case").get(pk=letter.pk)
-            if locked.status != LetterStatus.PENDING:
-                won = False  # another run stored this letter first
-            else:
+            if locked.status == LetterStatus.PENDING:  # else another run stored it first
                 won = True
-                locked.file.name = saved
+                locked.file.name = staged.final
                 locked.sha256 = hashlib.sha256(data).hexdigest()
                 locked.size = len(data)
                 locked.page_count = page_count
@@ -325,13 +295,15 @@ def _store_letter(letter: Letter, data: bytes, page_count: int) -> None:
                         requested_by=locked.requested_by.get_username(),
                     ),
                 )
+                files.publish_on_commit(staged)
     except Exception as error:
         logger.exception("Letter %s could not be stored", letter.number)
-        _delete_quietly(saved)
+        if staged is not None:
+            files.delete_quietly(staged.temporary)
         _mark_failed(letter.pk, describe(error))
         return
-    if not won:
-        _delete_quietly(saved)
+    if not won and staged is not None:
+        files.delete_quietly(staged.temporary)
 
 
 def _mark_failed(letter_id: int, reason: str) -> None:
@@ -386,8 +358,13 @@ def letters_requeue_pending(*, older_than: timedelta | None = None, limit: int =
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     ) + list(
+        # Running, but its worker stopped beating: the next run takes it over. Queued again
+        # at most once per silence period while no worker takes it.
         LetterBatch.objects.filter(
-            status=LetterBatch.Status.RUNNING, started_at__lt=timezone.now() - BATCH_STALE_AFTER
+            heartbeat.silent_q(),
+            Q(enqueued_at__isnull=True)
+            | Q(enqueued_at__lt=timezone.now() - heartbeat.presumed_dead_after()),
+            status=LetterBatch.Status.RUNNING,
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
@@ -395,6 +372,23 @@ def letters_requeue_pending(*, older_than: timedelta | None = None, limit: int =
     queued = sum(enqueue_letter(letter_id) for letter_id in letter_ids)
     queued += sum(enqueue_batch(batch_id) for batch_id in batch_ids)
     return queued
+
+
+def letter_files_check(*, now: datetime | None = None) -> files.FolderCheck:
+    """The daily check of the letters folder: every file that no register row (a letter or a
+    batch's post-room PDF) points to is removed, temporary files a dead task left are removed,
+    and a move that a task killed just after its commit did not finish is finished
+    (requests_app/files.py). What was removed is logged, and audited by name, size and
+    SHA-256 (never content); a register row whose file is missing is logged as an error."""
+
+    def registered() -> dict[str, str]:
+        names = dict(Letter.objects.exclude(file="").values_list("file", "sha256"))
+        names.update(LetterBatch.objects.exclude(file="").values_list("file", "sha256"))
+        return names
+
+    check = files.check_folder(LETTERS_FOLDER, registered, now=now)
+    case_services.files_check_record(check=check)
+    return check
 
 
 # --- approval, mailing, returns -------------------------------------------------------------
@@ -818,30 +812,80 @@ def enqueue_batch(batch_id: int) -> bool:
     """Queue the batch's generation; if the broker is down it waits for the next sweep."""
     if not queue.publish(queue.GENERATE_BATCH, batch_id):
         return False
-    LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
-        enqueued_at=timezone.now()
-    )
+    LetterBatch.objects.filter(
+        pk=batch_id, status__in=[LetterBatch.Status.PENDING, LetterBatch.Status.RUNNING]
+    ).update(enqueued_at=timezone.now())
     return True
 
 
 def batch_generate(*, batch_id: int) -> LetterBatch | None:
     """Render a batch as one document, store one file per letter and the post-room PDF.
 
-    Claimed with a conditional update, so two workers never run the same batch; a batch whose
-    worker died is taken over after BATCH_STALE_AFTER. Letters stored by an earlier,
-    interrupted run are laid out again for the post-room PDF but not stored twice.
+    Claimed with a conditional update and a claim token, so two workers never run the same
+    batch. While it runs, the batch beats (requests_app/heartbeat.py): a batch whose worker
+    died stops beating and is taken over by the next run within minutes (the sweep queues one
+    every minute); the run that lost its claim stops without writing anything more. Letters
+    stored by an earlier, interrupted run are laid out again for the post-room PDF but not
+    stored twice.
     """
-    now = timezone.now()
-    claimed = (
-        LetterBatch.objects.filter(pk=batch_id)
-        .filter(
-            Q(status=LetterBatch.Status.PENDING)
-            | Q(status=LetterBatch.Status.RUNNING, started_at__lt=now - BATCH_STALE_AFTER)
-        )
-        .update(status=LetterBatch.Status.RUNNING, started_at=now, rendered_count=0)
-    )
-    if not claimed:
+    claim = _claim_batch(batch_id)
+    if claim is None:
         return LetterBatch.objects.filter(pk=batch_id).first()
+    mine = LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.RUNNING, claim=claim)
+    with heartbeat.beating(mine) as beat:
+        _run_batch(batch_id, mine, beat)
+    return LetterBatch.objects.get(pk=batch_id)
+
+
+def _claim_batch(batch_id: int) -> str | None:
+    """Take the batch for this run: a pending one, or a running one whose worker is silent.
+    Returns the claim token, or None when another run has it (or it is finished)."""
+    claim = heartbeat.new_claim()
+    with transaction.atomic():
+        batch = (
+            LetterBatch.objects.select_for_update()
+            .filter(pk=batch_id)
+            .filter(
+                Q(status=LetterBatch.Status.PENDING)
+                | (Q(status=LetterBatch.Status.RUNNING) & heartbeat.silent_q())
+            )
+            .first()
+        )
+        if batch is None:
+            return None
+        taken_over = batch.status == LetterBatch.Status.RUNNING
+        now = timezone.now()
+        LetterBatch.objects.filter(pk=batch_id).update(
+            status=LetterBatch.Status.RUNNING,
+            claim=claim,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            heartbeat_at=now,
+            rendered_count=0,
+        )
+        if taken_over:
+            logger.warning(
+                "Letter batch %s: its worker fell silent at %s; taking it over.",
+                batch_id,
+                batch.heartbeat_at or batch.started_at,
+            )
+            audit.record(
+                action="letter.batch.taken_over",
+                payload={
+                    "batch": batch_id,
+                    "attempt": batch.attempts + 1,
+                    "silent_since": (batch.heartbeat_at or batch.started_at or now).isoformat(),
+                    "stored_before": batch.letters.filter(status=LetterStatus.READY).count(),
+                },
+            )
+    return claim
+
+
+class ClaimLost(Exception):
+    """Another run took the batch over: this one stops and writes nothing more."""
+
+
+def _run_batch(batch_id: int, mine: QuerySet[LetterBatch], beat: heartbeat.Heartbeat) -> None:
     batch = LetterBatch.objects.get(pk=batch_id)
     letters = list(
         batch.letters.select_related("case", "requested_by")
@@ -850,7 +894,8 @@ def batch_generate(*, batch_id: int) -> LetterBatch | None:
     )
 
     def laid_out(count: int) -> None:
-        LetterBatch.objects.filter(pk=batch_id).update(rendered_count=count)
+        if not mine.update(rendered_count=count, heartbeat_at=timezone.now()):
+            raise ClaimLost(batch_id)
 
     try:
         output = render_batch(
@@ -858,50 +903,95 @@ def batch_generate(*, batch_id: int) -> LetterBatch | None:
             title=_("Letters for the post room, batch %(n)s") % {"n": batch.pk},
             on_laid_out=laid_out,
         )
+    except ClaimLost:
+        logger.warning("Letter batch %s was taken over by another run; stopping.", batch_id)
+        return
     except Exception as error:
         logger.exception("Letter batch %s could not be rendered", batch_id)
         reason = _("The batch could not be rendered: %(error)s") % {"error": describe(error)}
         for letter in letters:
             _mark_failed(letter.pk, reason)
-        _finish_batch(batch_id, failed=reason)
-        return LetterBatch.objects.get(pk=batch_id)
+        _finish_batch(mine, failed=reason)
+        return
     for letter_id, reason in output.failures.items():
         _mark_failed(letter_id, reason)
     for stored, letter in enumerate(letters, start=1):
-        if letter.pk in output.parts and letter.status == LetterStatus.PENDING:
+        if beat.lost:
+            logger.warning("Letter batch %s was taken over by another run; stopping.", batch_id)
+            return
+        if letter.status == LetterStatus.READY:
+            # Stored by a run that died, perhaps between its commit and moving the file.
+            files.ensure_in_place(letter.file.name, letter.sha256)
+        elif letter.pk in output.parts and letter.status == LetterStatus.PENDING:
             _store_letter(letter, output.parts[letter.pk], output.page_counts[letter.pk])
-        LetterBatch.objects.filter(pk=batch_id).update(stored_count=stored)
-    _store_batch_file(batch, output.combined)
-    return LetterBatch.objects.get(pk=batch_id)
+        mine.update(stored_count=stored, heartbeat_at=timezone.now())
+    _store_batch_file(batch, mine, output.combined)
 
 
-def _store_batch_file(batch: LetterBatch, combined: bytes) -> None:
+def _store_batch_file(batch: LetterBatch, mine: QuerySet[LetterBatch], combined: bytes) -> None:
     if not combined:
-        _finish_batch(batch.pk, failed=_("None of the letters could be rendered."))
+        _finish_batch(mine, failed=_("None of the letters could be rendered."))
         return
     name = batch_path(batch, f"batch-{batch.pk}-{batch.kind}-{batch.language}.pdf")
-    saved = ""
+    staged: files.Staged | None = None
     try:
-        saved = save_file(name, combined)
-        LetterBatch.objects.filter(pk=batch.pk).update(
-            file=saved,
-            sha256=hashlib.sha256(combined).hexdigest(),
-            page_count=count_pages(combined),
-        )
+        staged = files.stage(name, combined)
+        with transaction.atomic():
+            if not mine.select_for_update().exists():
+                files.delete_quietly(staged.temporary)  # taken over: that run stores its own
+                return
+            mine.update(
+                file=staged.final,
+                sha256=hashlib.sha256(combined).hexdigest(),
+                page_count=count_pages(combined),
+                status=LetterBatch.Status.DONE,
+                error="",
+                finished_at=timezone.now(),
+            )
+            files.publish_on_commit(staged)
     except Exception as error:
         logger.exception("The post-room PDF of batch %s could not be stored", batch.pk)
-        _delete_quietly(saved)
-        _finish_batch(batch.pk, failed=describe(error))
-        return
-    _finish_batch(batch.pk)
+        if staged is not None:
+            files.delete_quietly(staged.temporary)
+        _finish_batch(mine, failed=describe(error))
 
 
-def _finish_batch(batch_id: int, *, failed: str = "") -> None:
-    LetterBatch.objects.filter(pk=batch_id).update(
+def _finish_batch(mine: QuerySet[LetterBatch], *, failed: str = "") -> None:
+    mine.update(
         status=LetterBatch.Status.FAILED if failed else LetterBatch.Status.DONE,
         error=failed,
         finished_at=timezone.now(),
     )
+
+
+def batch_resume(*, batch: LetterBatch, actor: User) -> LetterBatch:
+    """Staff start again a batch that stopped: one waiting for a worker, or one whose worker
+    fell silent (it was killed, or its machine lost). Letters already stored are kept; the
+    rest are generated by the next run, which the batch is queued for after commit."""
+    require(actor, Capability.WORK_CASES)
+    with transaction.atomic():
+        locked = LetterBatch.objects.select_for_update().get(pk=batch.pk)
+        if not locked.can_resume:
+            raise InvalidInput(_("This batch is running or finished; there is nothing to resume."))
+        stopped = locked.status == LetterBatch.Status.RUNNING
+        if stopped:
+            # Releasing the claim: should the silent worker come back, it finds its claim
+            # gone and stops.
+            locked.status = LetterBatch.Status.PENDING
+            locked.claim = ""
+            locked.save(update_fields=["status", "claim"])
+        audit.record(
+            action="letter.batch.resumed",
+            actor=actor,
+            payload={
+                "batch": locked.pk,
+                "stopped": stopped,
+                "stored_before": locked.letters.filter(status=LetterStatus.READY).count(),
+                "total": locked.total,
+            },
+        )
+        transaction.on_commit(partial(enqueue_batch, locked.pk))
+    return locked
 
 
 def batch_record_mailing(*, batch: LetterBatch, actor: User, sent_on: date) -> int:

@@ -27,6 +27,8 @@ def generate_letter(letter_id: int) -> None:
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
     max_retries=5,
+    # A cap for a task that hangs; a worker that dies is noticed by its silent heartbeat
+    # within minutes (requests_app/heartbeat.py), not after this.
     time_limit=1800,
     soft_time_limit=1700,
 )
@@ -38,3 +40,11 @@ def generate_batch(batch_id: int) -> None:
 def requeue_pending_letters() -> int:
     """For the periodic schedule: queue letters and batches a lost message left pending."""
     return services.letters_requeue_pending()
+
+
+@shared_task(name=queue.CHECK_LETTER_FILES, time_limit=1800, soft_time_limit=1700)
+def check_letter_files() -> int:
+    """Daily: remove files under the letters folder that no register row points to, and
+    temporary files a dead task left; returns how many files were removed."""
+    check = services.letter_files_check()
+    return len(check.orphans_removed) + len(check.temporary_removed)

@@ -464,7 +464,7 @@ class BatchDetailView(CapabilityRequiredMixin, View):
             "mailing_form": (form or BatchMailingForm())
             if can_work and batch.is_finished and unmailed
             else None,
-            "can_requeue": can_work and batch.status == LetterBatch.Status.PENDING,
+            "can_resume": can_work and batch.can_resume,
         }
 
 
@@ -513,14 +513,22 @@ class BatchMailingView(CapabilityRequiredMixin, View):
 
 
 class BatchRequeueView(CapabilityRequiredMixin, View):
+    """Start again a batch waiting for a worker, or one whose worker stopped."""
+
     capability = Capability.WORK_CASES
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        batch = get_object_or_404(LetterBatch, pk=pk, status=LetterBatch.Status.PENDING)
-        if services.enqueue_batch(batch.pk):
-            messages.success(request, _("The batch was queued again."))
+        batch = get_object_or_404(LetterBatch, pk=pk)
+        try:
+            services.batch_resume(batch=batch, actor=signed_in(request))
+        except ServiceError as error:
+            show_error(request, error)
         else:
-            messages.error(
-                request, _("The task queue cannot be reached; the batch will be queued later.")
+            messages.success(
+                request,
+                _(
+                    "The batch will go on shortly. Letters already stored are kept; if the "
+                    "task queue cannot be reached now, the batch is queued within minutes."
+                ),
             )
         return redirect("requests_app:letter_batch", pk=batch.pk)

@@ -175,9 +175,17 @@ def replay(statements: list[str]) -> Callable[[], None]:
     return run
 
 
-def report(name: str, value: float, baseline: float, unit: str = "ms") -> None:
+def report(
+    name: str,
+    value: float,
+    baseline: float,
+    unit: str = "ms",
+    extra: dict[str, str] | None = None,
+) -> None:
+    """One figure's line; `extra` adds `key=value` pairs after the ratio (load_case_page)."""
+    more = "".join(f" {key}={text}" for key, text in (extra or {}).items())
     print(
         f"BENCH {name} value={value:.1f}{unit} baseline={baseline:.1f}{unit} "
-        f"ratio={value / baseline:.2f}",
+        f"ratio={value / baseline:.2f}{more}",
         flush=True,
     )

@@ -84,3 +84,41 @@ def test_staff_generate_preview_and_download_a_letter(
     expect(timeline).to_contain_text("Letter asked for")
     expect(timeline).to_contain_text("Letter generated")
     expect(timeline.locator(f"text={letter.number}").first).to_be_visible()
+
+
+def test_staff_see_that_a_batch_stopped_and_resume_it(
+    page: Page, live_server: Any, staff: Any, eager_celery: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from requests_app import heartbeat, queue
+    from requests_app.letters import services
+    from requests_app.models import LetterBatch
+
+    for _ in range(2):
+        make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    with queue.messages_held():  # its worker is about to die: nothing runs it now
+        batch = services.batch_request(actor=staff, kind="deficiency").batch
+    # What a worker killed in the middle leaves: the batch running, its last beat long ago.
+    silent = timezone.now() - heartbeat.presumed_dead_after() - timedelta(minutes=1)
+    LetterBatch.objects.filter(pk=batch.pk).update(
+        status="running", claim="killed", attempts=1, started_at=silent, heartbeat_at=silent
+    )
+    base = live_server.url
+    sign_in(page, base, "hanako")
+    page.goto(f"{base}/letters/batches/{batch.pk}/")
+    expect(page.locator("[data-testid=batch-status]")).to_have_text("停止")
+    warning = page.locator("[data-testid=batch-stopped]")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("バックグラウンド処理が止まりました")
+    expect(warning).to_contain_text("2 通のうち 0 通を保存済み")
+
+    page.click("text=一括作成を再開")  # the live server runs the batch itself (eager)
+    expect(page.locator(".message.success")).to_contain_text("まもなく一括作成を再開します")
+    expect(page.locator("[data-testid=batch-status]")).to_have_text("完了")
+    expect(page.locator("[data-testid=batch-stopped]")).to_have_count(0)
+    expect(page.locator("tr[data-status=ready]")).to_have_count(2)
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.stored_count) == ("done", 2, 2)

@@ -43,7 +43,7 @@ from requests_app.permissions import Role, sync_roles
 from requests_app.reference import seed_deadline_reference_data
 from tests.clock import office_time
 from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import make_case, stored_files_in_place
 from tests.identity.factories import log_document
 from tests.identity.files import small_pdf
 from tests.requests_app.exports.conftest import build
@@ -376,13 +376,15 @@ def build_world() -> tuple[dict[str, User], dict[str, Any]]:
         item=correction, actor=staff, subject="住所", before="旧住所", after="新住所"
     )
     letter = letter_services.letter_request(case=case, actor=staff, kind="acknowledgement")
-    letter_services.letter_generate(letter_id=letter.pk)
+    with stored_files_in_place():  # as the worker's commit would
+        letter_services.letter_generate(letter_id=letter.pk)
     # A case awaiting identity: one scanned document so far, so a request for the missing
     # one is due (a batch, generated); a second such case makes a batch left pending.
     identity_case = make_case(actor=staff, state="awaiting_identity")
     document = log_document(identity_case, staff, "drivers_licence", scan=scans.check(small_pdf()))
     batch = letter_services.batch_request(actor=staff, kind="deficiency").batch
-    letter_services.batch_generate(batch_id=batch.pk)
+    with stored_files_in_place():
+        letter_services.batch_generate(batch_id=batch.pk)
     make_case(actor=staff, state="awaiting_identity")
     pending_batch = letter_services.batch_request(actor=staff, kind="deficiency").batch
     export = build(people["auditor"])

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from requests_app.exports import services
 from requests_app.exports.bundle import Criteria
 from requests_app.exports.models import Export
+from tests.factories import stored_files_in_place
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +38,8 @@ def build(actor: Any, criteria: Criteria | None = None, language: str = "en") ->
     export = services.export_request(
         actor=actor, criteria=criteria or Criteria(), language=language
     )
-    built = services.export_build(export_id=export.pk)
+    with stored_files_in_place():  # the build's commit moves the bundle into place
+        built = services.export_build(export_id=export.pk)
     assert built is not None and built.status == "done", built and built.error
     return built
 

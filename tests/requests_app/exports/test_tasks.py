@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.utils import timezone
 
+from requests_app import heartbeat
 from requests_app.audit import AuditEvent
 from requests_app.exports import attachments, services
 from requests_app.exports.attachments import AttachmentRecord
@@ -19,7 +20,7 @@ from requests_app.exports.bundle import Criteria
 from requests_app.exports.models import Export, ExportStatus
 from requests_app.exports.tasks import build_export, sweep_exports
 from requests_app.exports.verify import verify_bundle
-from tests.factories import make_case
+from tests.factories import make_case, stored_files_in_place
 from tests.requests_app.exports.conftest import bundle_path
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,8 @@ def test_asking_queues_the_task_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         export = request_export(auditor)
         assert Export.objects.get(pk=export.pk).status == ExportStatus.QUEUED
-    assert len(callbacks) == 1
+    # Queueing the build; the build ran at once (eager) and its commit moved the bundle in.
+    assert len(callbacks) == 2
     export.refresh_from_db()
     assert export.status == ExportStatus.DONE
     assert export.case_count == 1 and export.percent == 100
@@ -46,9 +48,11 @@ def test_asking_queues_the_task_after_commit(
 def test_running_the_task_twice_builds_one_bundle(staff: Any, manager: Any) -> None:
     make_case(actor=staff)
     export = request_export(manager)
-    build_export.apply(args=[export.pk])
+    with stored_files_in_place():
+        build_export.apply(args=[export.pk])
     first = Export.objects.get(pk=export.pk)
-    build_export.apply(args=[export.pk])
+    with stored_files_in_place():
+        build_export.apply(args=[export.pk])
     second = Export.objects.get(pk=export.pk)
     assert first.status == second.status == ExportStatus.DONE
     assert (second.file.name, second.manifest_sha256, second.attempts) == (
@@ -60,21 +64,65 @@ def test_running_the_task_twice_builds_one_bundle(staff: Any, manager: Any) -> N
     assert len(default_storage.listdir(f"exports/{export.pk}")[1]) == 1
 
 
-def test_a_running_export_is_left_to_its_worker_until_it_is_stale(staff: Any, manager: Any) -> None:
+def test_a_running_export_is_left_to_its_worker_while_it_beats(staff: Any, manager: Any) -> None:
     make_case(actor=staff)
     export = request_export(manager)
     Export.objects.filter(pk=export.pk).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), attempts=1
+        status=ExportStatus.RUNNING,
+        started_at=timezone.now() - timedelta(hours=1),  # long, but alive
+        heartbeat_at=timezone.now() - timedelta(seconds=30),
+        claim="another-worker",
+        attempts=1,
     )
     services.export_build(export_id=export.pk)
+    assert services.export_sweep() == 0
     assert Export.objects.get(pk=export.pk).status == ExportStatus.RUNNING
 
+    # Its worker fell silent (killed): the sweep queues it, and the next run takes it over.
     Export.objects.filter(pk=export.pk).update(
-        started_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=1)
+        heartbeat_at=timezone.now() - heartbeat.presumed_dead_after() - timedelta(seconds=1)
     )
-    services.export_build(export_id=export.pk)
+    with stored_files_in_place():
+        assert services.export_sweep() == 1  # the task runs in the test process (eager)
     export.refresh_from_db()
     assert export.status == ExportStatus.DONE and export.attempts == 2
+    assert verify_bundle(bundle_path(export)).cases == 1
+
+
+class TakeOver:
+    """An attachment provider that, mid-build, lets another run take the export over."""
+
+    name = "take-over"
+
+    def __init__(self, export_id: int) -> None:
+        self.export_id = export_id
+
+    def files(self, case_ids: Iterable[int]) -> Iterator[tuple[str, bytes]]:
+        Export.objects.filter(pk=self.export_id).update(claim="the-run-that-took-over")
+        yield from ()
+
+    def records(self, case_id: int) -> list[AttachmentRecord]:
+        return []
+
+
+def test_a_run_that_was_taken_over_registers_nothing_and_leaves_no_file(
+    staff: Any, manager: Any
+) -> None:
+    make_case(actor=staff)
+    export = request_export(manager)
+    attachments.register(TakeOver(export.pk))
+    try:
+        with stored_files_in_place():
+            services.export_build(export_id=export.pk)
+    finally:
+        attachments.unregister(TakeOver.name)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.RUNNING and export.claim == "the-run-that-took-over"
+    assert not export.file
+    assert not AuditEvent.objects.filter(action="export.completed").exists()
+    assert not default_storage.exists(f"exports/{export.pk}") or not any(
+        default_storage.listdir(f"exports/{export.pk}")[1]
+    )
 
 
 def test_an_unknown_export_id_is_ignored(manager: Any) -> None:

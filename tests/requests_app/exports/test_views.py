@@ -148,8 +148,10 @@ def test_progress_status_and_download(manager: Any, case: Case) -> None:
 
 def services_build(export_id: int) -> None:
     from requests_app.exports import services as export_services
+    from tests.factories import stored_files_in_place
 
-    export_services.export_build(export_id=export_id)
+    with stored_files_in_place():
+        export_services.export_build(export_id=export_id)
 
 
 def test_someone_elses_export_is_not_found(manager: Any, auditor: Any, case: Case) -> None:

@@ -80,11 +80,29 @@ def stored_bytes(letter: Letter) -> bytes:
     return data
 
 
+def committed() -> Any:
+    """Run what waits for the commit (a stored file is moved into place only then) when the
+    block ends, as the worker's own commit would: the test itself runs in a transaction."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def generate(letter: Letter) -> Letter:
     """Run the Celery task's body for the letter, as a worker would."""
-    services.letter_generate(letter_id=letter.pk)
+    with committed():
+        services.letter_generate(letter_id=letter.pk)
     letter.refresh_from_db()
     return letter
+
+
+def run_batch(batch: Any) -> None:
+    """Run the batch task's body, as a worker would, and refresh the batch."""
+    from requests_app.letters import tasks
+
+    with committed():
+        tasks.generate_batch(batch.pk)
+    batch.refresh_from_db()
 
 
 def media_files() -> list[Path]:

@@ -365,13 +365,59 @@ def test_batch_pages_show_what_is_due_and_the_progress(
     from requests_app.models import LetterBatch
 
     batch = LetterBatch.objects.get()
-    tasks.generate_batch.run(batch.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's commits
+        tasks.generate_batch.run(batch.pk)
     done = client.get(response["Location"]).content.decode()
     assert "Laid out 2 of 2 letters; stored 2 of 2." in done
     assert 'http-equiv="refresh"' not in done
     download = client.get(reverse("requests_app:letter_batch_pdf", args=[batch.pk]))
     assert download.status_code == 200 and download.content.startswith(b"%PDF-")
     assert AuditEvent.objects.filter(action="case.letter.viewed").count() == 2
+
+
+def test_a_batch_whose_worker_stopped_says_so_and_staff_resume_it(
+    staff: Any, auditor: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from requests_app import heartbeat
+    from requests_app.models import LetterBatch
+
+    for _ in range(2):
+        make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    queued: list[Any] = []
+    monkeypatch.setattr(
+        tasks.generate_batch, "apply_async", lambda args, **kwargs: queued.append(args)
+    )
+    batch = services.batch_request(actor=staff, kind="deficiency", language="en").batch
+    last_beat = timezone.now() - heartbeat.presumed_dead_after() - timedelta(seconds=5)
+    LetterBatch.objects.filter(pk=batch.pk).update(
+        status="running", claim="killed", attempts=1, started_at=last_beat, heartbeat_at=last_beat
+    )
+    url = reverse("requests_app:letter_batch", args=[batch.pk])
+    resume = reverse("requests_app:letter_batch_requeue", args=[batch.pk])
+    page = client_for(staff).get(url).content.decode()
+    assert '<span class="state" data-testid="batch-status">Stopped</span>' in page
+    assert "The background process generating this batch stopped" in page
+    assert timezone.localtime(last_beat).strftime("%Y-%m-%d %H:%M:%S") in page
+    assert "with 0 of 2 letters stored" in page
+    assert f'action="{resume}"' in page and "Resume the batch" in page
+    listing = client_for(staff).get(reverse("requests_app:letter_batches")).content.decode()
+    assert "Stopped (0%)" in listing
+    # An auditor sees that it stopped, but resuming is work.
+    seen_by_auditor = client_for(auditor).get(url).content.decode()
+    assert "The background process generating this batch stopped" in seen_by_auditor
+    assert "Resume the batch" not in seen_by_auditor
+    assert client_for(auditor).post(resume).status_code == 403
+
+    client = client_for(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(resume)
+    assert response.status_code == 302 and response["Location"] == url
+    assert queued == [(batch.pk,)]
+    after = client.get(url).content.decode()
+    assert "The batch will go on shortly." in after and "Waiting to start" in after
+    assert "The background process generating this batch stopped" not in after
+    assert "Resume the batch" not in after and "Queue again" in after
+    assert AuditEvent.objects.filter(action="letter.batch.resumed", actor=staff).count() == 1
 
 
 def test_a_letter_stuck_waiting_for_the_queue_offers_a_retry(

@@ -19,7 +19,13 @@ from requests_app.letters import services, tasks
 from requests_app.letters.content import ExtensionInputs
 from requests_app.models import Case, Letter
 from tests.factories import make_case
-from tests.requests_app.letters.conftest import generate, media_files, pdftotext, stored_bytes
+from tests.requests_app.letters.conftest import (
+    committed,
+    generate,
+    media_files,
+    pdftotext,
+    stored_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +73,8 @@ def test_asking_stores_a_pending_letter_and_the_task_generates_it(
         1,
         staff,
     )
-    tasks.generate_letter(letter.pk)  # what the worker runs
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.generate_letter(letter.pk)  # what the worker runs, and its commit
     letter.refresh_from_db()
     assert letter.status == "ready" and letter.generated_at is not None
     assert hashlib.sha256(stored_bytes(letter)).hexdigest() == letter.sha256
@@ -102,11 +109,14 @@ def test_generating_again_makes_a_new_version_and_never_overwrites(staff: Any) -
 def test_the_task_can_run_twice(staff: Any) -> None:
     case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
     letter = services.letter_request(case=case, actor=staff, kind="acknowledgement")
-    tasks.generate_letter(letter.pk)
+    with committed():
+        tasks.generate_letter(letter.pk)
     letter.refresh_from_db()
     files = media_files()
-    tasks.generate_letter(letter.pk)
-    tasks.generate_letter(999_999)  # a letter that does not exist (any more) is ignored
+    assert [path.name for path in files] == [letter.file.name.rsplit("/", 1)[1]]
+    with committed():
+        tasks.generate_letter(letter.pk)
+        tasks.generate_letter(999_999)  # a letter that does not exist (any more) is ignored
     assert media_files() == files
     assert letter_actions(case).count("case.letter.generated") == 1
     assert Letter.objects.get(pk=letter.pk).sha256 == letter.sha256
