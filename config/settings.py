@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     # sync must see identity's reference-data permissions.
     "identity",
     "requests_app",
+    # The data map, search tasks and provision records (a package of requests_app).
+    "requests_app.datamap",
 ]
 
 MIDDLEWARE = [
@@ -128,7 +130,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "requests_app:case_list"
+LOGIN_REDIRECT_URL = "requests_app:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login rate limiting (django-axes): five failures for one user from one address lock that
@@ -325,3 +327,38 @@ LETTER_REMINDER_AFTER_DAYS = env.integer("LETTER_REMINDER_AFTER_DAYS", 14, minim
 LETTER_REQUEUE_AFTER_MINUTES = env.integer("LETTER_REQUEUE_AFTER_MINUTES", 5, minimum=1)
 # WeasyPrint reports every layout step at INFO; only its warnings matter in the logs.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
+
+
+# --- The data map: connectors to the databases of systems (requests_app/datamap) -------------
+# DATAMAP_CONNECTORS names the databases a system on the data map may be linked to, e.g.
+# "customers,orders"; each one's URL comes from DATAMAP_CONNECTOR_<NAME>_URL (or ..._URL_FILE),
+# postgres://… or sqlite:///…. Only the name is stored with the system, never the URL. The
+# connector's query runs read-only, with a time limit and a row cap.
+def _connector_urls() -> dict[str, str]:
+    import re
+
+    urls: dict[str, str] = {}
+    for name in env.strings("DATAMAP_CONNECTORS", []):
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise ImproperlyConfigured(
+                f"DATAMAP_CONNECTORS: {name!r} is not a connector name (lower-case letters, "
+                "digits and _, starting with a letter, at most 40 characters)."
+            )
+        variable = f"DATAMAP_CONNECTOR_{name.upper()}_URL"
+        url = env.string(variable, required=True)
+        parts = urlsplit(url)
+        if parts.scheme not in {"postgres", "postgresql", "sqlite"}:
+            raise ImproperlyConfigured(
+                f"{variable} has the scheme {parts.scheme!r}; use postgres://… or sqlite:///…"
+            )
+        if parts.scheme == "sqlite" and (parts.netloc or not parts.path.strip("/")):
+            raise ImproperlyConfigured(f"{variable} must name a file: sqlite:///path/to/file")
+        if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):
+            raise ImproperlyConfigured(f"{variable} must name a host and a database.")
+        urls[name] = url
+    return urls
+
+
+DATAMAP_CONNECTORS = _connector_urls()
+DATAMAP_CONNECTOR_TIMEOUT_SECONDS = env.integer("DATAMAP_CONNECTOR_TIMEOUT_SECONDS", 10, minimum=1)
+DATAMAP_CONNECTOR_ROW_CAP = env.integer("DATAMAP_CONNECTOR_ROW_CAP", 50, minimum=1)

@@ -78,7 +78,14 @@ class ClosureDayAdmin(DeadlineReferenceAdmin):
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(DeadlineReferenceAdmin):
     list_display = ("kind", "target_days", "day_count", "warning_days", "pauses_while_waiting")
-    fields = ("kind", "target_days", "day_count", "warning_days", "pauses_while_waiting")
+    fields = (
+        "kind",
+        "target_days",
+        "day_count",
+        "warning_days",
+        "pauses_while_waiting",
+        "search_task_days",
+    )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Every kind keeps a policy; change its target instead.

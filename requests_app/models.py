@@ -41,7 +41,7 @@ from requests_app.choices import (
     RequestKind,
 )
 from requests_app.permissions import CAPABILITY_LABELS, Capability, capability_check
-from requests_app.validators import postal_code_validator
+from requests_app.validators import postal_code_validator, relationships_validator
 from requests_app.workflow import (
     ALL_ITEMS_DECIDED,
     ALL_ITEMS_REFUSED,
@@ -50,6 +50,7 @@ from requests_app.workflow import (
     FEE_SETTLED,
     IDENTITY_VERIFIED,
     REPLY_LETTERS_SENT,
+    SEARCHES_FINISHED,
 )
 
 S = CaseState
@@ -77,6 +78,10 @@ def in_place_transition(
     return decorate
 
 
+def default_relationships() -> list[str]:
+    return [Relationship.OTHER.value]
+
+
 class Requester(models.Model):
     """The person the data is about (ご本人 / 請求者)."""
 
@@ -89,11 +94,12 @@ class Requester(models.Model):
     address = models.CharField(_("address"), max_length=200)
     phone = models.CharField(_("telephone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    relationship = models.CharField(
-        _("relationship to the company"),
-        max_length=32,
-        choices=Relationship.choices,
-        default=Relationship.OTHER,
+    # A set (a customer may also be a shareholder): Relationship codes, each once. The data
+    # map proposes the systems to search from these (requests_app/datamap/rules.py).
+    relationships = models.JSONField(
+        _("relationships to the company"),
+        default=default_relationships,
+        validators=[relationships_validator],
     )
 
     class Meta:
@@ -106,6 +112,12 @@ class Requester(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def relationship_labels(self) -> list[str]:
+        """The relationships in the order of the policy, as the active language names them."""
+        held = set(self.relationships or ())
+        return [str(label) for value, label in Relationship.choices if value in held]
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth
@@ -346,7 +358,7 @@ class Case(FSMModelMixin, models.Model):
         source=S.IN_PROGRESS,
         target=S.AWAITING_APPROVAL,
         permission=can_work,
-        conditions=[ALL_ITEMS_DECIDED],
+        conditions=[ALL_ITEMS_DECIDED, SEARCHES_FINISHED],
         custom={
             "label": _("Submit for approval"),
             "action": "case.approval.requested",
@@ -354,7 +366,8 @@ class Case(FSMModelMixin, models.Model):
         },
     )
     def submit_for_approval(self) -> None:
-        """Every item has an outcome; the decision goes to the Data Controller."""
+        """Every item has an outcome and every department's search was answered and
+        reviewed; the decision goes to the Data Controller."""
 
     @transition(
         field=state,
@@ -662,6 +675,15 @@ class SLAPolicy(models.Model):
         help_text=_(
             "While the case waits for identity documents, the fee or the completion of an "
             "incomplete request (補正), those days do not count."
+        ),
+    )
+    search_task_days = models.PositiveSmallIntegerField(
+        _("departments answer search tasks within (business days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "When work starts, each department that holds the person's data gets a search "
+            "task (data map) due this many business days after it was sent."
         ),
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)

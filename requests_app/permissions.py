@@ -26,6 +26,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager (Data Controller)")
     AUDITOR = "auditor", _("Internal auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # 部門担当者: answers the search tasks of their department's systems (the data map) and
+    # sees nothing else: not the cases, their identity copies, letters or other answers.
+    DEPARTMENT_CONTACT = "department_contact", _("Department contact (部門担当者)")
 
 
 class Capability(StrEnum):
@@ -35,6 +38,8 @@ class Capability(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     EXPORT_HISTORIES = "export_histories"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
+    MANAGE_DATA_MAP = "manage_data_map"
+    ANSWER_SEARCHES = "answer_searches"
 
     @property
     def perm(self) -> str:
@@ -48,6 +53,8 @@ CAPABILITY_LABELS: dict[Capability, str] = {
     Capability.VIEW_DASHBOARD: "Can view the SLA dashboard",
     Capability.EXPORT_HISTORIES: "Can export case histories",
     Capability.MANAGE_REFERENCE_DATA: "Can edit reference data",
+    Capability.MANAGE_DATA_MAP: "Can edit the data map (個人情報管理台帳)",
+    Capability.ANSWER_SEARCHES: "Can answer the search tasks of their department",
 }
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -59,18 +66,28 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.APPROVE_DECISIONS,
             Capability.VIEW_DASHBOARD,
             Capability.EXPORT_HISTORIES,
+            Capability.MANAGE_DATA_MAP,
         }
     ),
     Role.AUDITOR: frozenset(
         {Capability.VIEW_CASES, Capability.VIEW_DASHBOARD, Capability.EXPORT_HISTORIES}
     ),
-    Role.ADMINISTRATOR: frozenset({Capability.VIEW_CASES, Capability.MANAGE_REFERENCE_DATA}),
+    Role.ADMINISTRATOR: frozenset(
+        {Capability.VIEW_CASES, Capability.MANAGE_REFERENCE_DATA, Capability.MANAGE_DATA_MAP}
+    ),
+    Role.DEPARTMENT_CONTACT: frozenset({Capability.ANSWER_SEARCHES}),
 }
 
 # Capabilities that change something. A user with none of them (an auditor) is read-only:
 # the ReadOnlyRoleMiddleware refuses their POSTs except to views marked safe for them.
 WRITE_CAPABILITIES = frozenset(
-    {Capability.WORK_CASES, Capability.APPROVE_DECISIONS, Capability.MANAGE_REFERENCE_DATA}
+    {
+        Capability.WORK_CASES,
+        Capability.APPROVE_DECISIONS,
+        Capability.MANAGE_REFERENCE_DATA,
+        Capability.MANAGE_DATA_MAP,
+        Capability.ANSWER_SEARCHES,
+    }
 )
 
 # Reference data the administrator edits in the Django admin ("app_label.model_name"); the

@@ -1,12 +1,13 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from requests_app.datamap import views as datamap_views
 from requests_app.views import cases, dashboard, exports
 
 app_name = "requests_app"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="requests_app:case_list"), name="home"),
+    # Each role's first page: a department contact's is their task list.
+    path("", datamap_views.home, name="home"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),
     path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("cases/new/", cases.CaseCreateView.as_view(), name="case_create"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from identity.gate import evaluate_case
 from requests_app.choices import Outcome
+from requests_app.datamap.rules import search_blockers
 from requests_app.letters.rules import reply_letter_blockers
 
 if TYPE_CHECKING:
@@ -90,6 +91,11 @@ def _reply_letters_blockers(case: Case) -> list[str]:
     return reply_letter_blockers(case)
 
 
+def _searches_blockers(case: Case) -> list[str]:
+    # The data map owns the rule: every department's search answered and reviewed.
+    return search_blockers(case)
+
+
 IDENTITY_VERIFIED = Guard("identity_verified", _identity_blockers)
 FEE_SETTLED = Guard("fee_settled", _fee_outstanding_blockers)
 FEE_NEEDED = Guard("fee_needed", _fee_needed_blockers)
@@ -97,6 +103,7 @@ ALL_ITEMS_DECIDED = Guard("all_items_decided", _undecided_items_blockers)
 ALL_ITEMS_REFUSED = Guard("all_items_refused", _not_all_refused_blockers)
 CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
 REPLY_LETTERS_SENT = Guard("reply_letters_sent", _reply_letters_blockers)
+SEARCHES_FINISHED = Guard("searches_finished", _searches_blockers)
 
 
 def blockers_for(case: Case, conditions: Sequence[Callable[[Any], bool]]) -> list[str]:

@@ -411,7 +411,7 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
         person.address,
         mask_phone(person.phone) if masked else person.phone,
         mask_email(person.email) if masked else person.email,
-        labels.relationship(person.relationship),
+        labels.relationships(person.relationships),
         labels.agent(case.agent_kind),
         case.agent_name,
         labels.mail(case.mail_type),
@@ -448,6 +448,11 @@ class Labels:
 
     def relationship(self, value: str) -> str:
         return self._label(Relationship, value)
+
+    def relationships(self, values: list[str]) -> str:
+        """A requester's set of relationships in one cell, in the policy's order."""
+        held = set(values or ())
+        return "、".join(self.relationship(value) for value in Relationship.values if value in held)
 
     def agent(self, value: str) -> str:
         return self._label(AgentKind, value)

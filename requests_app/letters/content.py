@@ -17,7 +17,8 @@ from django.conf import settings
 from django.utils import translation
 
 from identity.gate import what_is_missing as identity_missing
-from requests_app.choices import CaseState
+from requests_app.choices import CaseState, RequestKind
+from requests_app.datamap.selectors import item_provisions, purposes_where_found
 from requests_app.letters import kinds
 from requests_app.letters.kinds import LetterKind
 
@@ -62,13 +63,19 @@ def build_content(
             "agent_kind": case.agent_kind,
             "person_name": case.requester.name,
         },
-        "relationship": case.requester.relationship,
+        "relationships": list(case.requester.relationships),
         "arrival_date": case.arrival_date.isoformat(),
         "due_date": case.due_date.isoformat(),
         "disclosure_method": case.disclosure_method,
         "fee": _fee(case),
         "items": [_item(item) for item in kinds.items_for(kind, items)],
     }
+    if kind == LetterKind.PURPOSE_NOTICE:
+        # The purposes of the data map's systems where the person was found (their accepted
+        # searches); without searches the letter lists those of the person's relationships.
+        found = purposes_where_found(case)
+        if found:
+            content["purposes"] = found
     if kind in kinds.CHASING_KINDS:
         content["missing"] = what_is_missing(case, language)
         content["completion_reason"] = completion_reason(case)
@@ -128,7 +135,21 @@ def _item(item: Any) -> dict[str, Any]:
         "ground": item.refusal_ground,
         "reasons": item.reasons,
     }
-    if item.kind in kinds.DISCLOSURE_REQUEST_KINDS:
+    if item.kind == RequestKind.THIRD_PARTY_RECORDS:
+        links = item_provisions(item)
+        data["provisions"] = [_provision(link.record) for link in links if not link.record.excluded]
+        # The records the Cabinet Order excludes (Enforcement Order Art. 11): the letter leaves
+        # them out without a word; they are kept here only for the approver to see.
+        data["left_out"] = [
+            {
+                **_provision(link.record),
+                "exclusion": link.record.exclusion,
+                "note": link.record.exclusion_note,
+            }
+            for link in links
+            if link.record.excluded
+        ]
+    elif item.kind in kinds.DISCLOSURE_REQUEST_KINDS:
         data["records"] = [
             {
                 "category": record.category,
@@ -140,10 +161,37 @@ def _item(item: Any) -> dict[str, Any]:
         ]
     if item.kind in kinds.CHANGE_REQUEST_KINDS:
         data["changes"] = [
-            {"subject": change.subject, "before": change.before, "after": change.after}
+            {
+                "subject": change.subject,
+                "before": change.before,
+                "after": change.after,
+                "done_on": change.done_on.isoformat() if change.done_on else "",
+                "source": change.source,
+            }
             for change in item.changes.all()
         ]
     return data
+
+
+def _provision(record: Any) -> dict[str, Any]:
+    """A record of provision as a letter lists it (Rules Arts. 20 and 24)."""
+    return {
+        "direction": record.direction,
+        "basis": record.basis,
+        "abroad": record.abroad,
+        "consent_obtained": record.consent_obtained,
+        "counterpart_name": record.counterpart_name,
+        "counterpart_address": record.counterpart_address,
+        "counterpart_representative": record.counterpart_representative
+        if record.counterpart_is_corporation
+        else "",
+        "person": record.person_name,
+        "person_identifier": record.person_identifier,
+        "data_items": record.data_items,
+        "provided_on": record.provided_on.isoformat() if record.provided_on else "",
+        "last_provision_on": record.last_provision_on.isoformat(),
+        "acquisition": record.acquisition,
+    }
 
 
 def has_something_missing(content: dict[str, Any]) -> bool:

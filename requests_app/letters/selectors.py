@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from identity.gate import what_is_missing
 from requests_app.audit import AuditEvent
-from requests_app.choices import CaseState, Outcome
+from requests_app.choices import CaseState, Outcome, RequestKind
+from requests_app.datamap.selectors import item_provisions
 from requests_app.letters import kinds
 from requests_app.letters.content import ExtensionInputs
 from requests_app.letters.kinds import LetterKind
@@ -97,7 +98,17 @@ def _deciding_blockers(kind: str, items: list[RequestItem]) -> list[str]:
     for item in covered:
         label = item.get_kind_display()
         carried_out = item.outcome in (Outcome.DONE, Outcome.PARTLY_DONE)
-        if kind == LetterKind.DISCLOSURE and carried_out and not item.disclosed_records.exists():
+        if item.kind == RequestKind.THIRD_PARTY_RECORDS:
+            if carried_out and not any(not link.record.excluded for link in item_provisions(item)):
+                blockers.append(
+                    _(
+                        "“%(kind)s”: mark the person's records of provision on the case page, "
+                        "or record “No personal data held” (records the Cabinet Order excludes "
+                        "are not disclosed)."
+                    )
+                    % {"kind": label}
+                )
+        elif kind == LetterKind.DISCLOSURE and carried_out and not item.disclosed_records.exists():
             blockers.append(
                 _("“%(kind)s”: enter the data found, or record “No personal data held”.")
                 % {"kind": label}

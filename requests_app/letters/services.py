@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, queue
 from requests_app import services as case_services
-from requests_app.choices import CaseState
+from requests_app.choices import CaseState, RequestKind
 from requests_app.errors import InvalidInput, ServiceError, TransitionBlocked
 from requests_app.letters import kinds, pdf, rules, selectors
 from requests_app.letters.content import (
@@ -63,6 +63,9 @@ logger = logging.getLogger(__name__)
 # How long a batch may stay "running" before a sweep may take it over: longer than the batch
 # task's time limit (tasks.generate_batch), so only a dead worker's batch is taken over.
 BATCH_STALE_AFTER = timedelta(minutes=35)
+# The data found is listed for a disclosure; the records of provision (Art. 33(5)) come from
+# the register instead (requests_app/datamap).
+DISCLOSED_RECORD_KINDS = frozenset({RequestKind.DISCLOSURE})
 # Staff record what the letters will say while the decision is being made or approved.
 RECORD_STATES = frozenset({CaseState.IN_PROGRESS, CaseState.AWAITING_APPROVAL, CaseState.APPROVED})
 
@@ -579,7 +582,7 @@ def item_add_disclosed_records(
     if not rows:
         raise InvalidInput(_("Enter at least one row."))
     with transaction.atomic():
-        case, locked = _lock_item(item, kinds.DISCLOSURE_REQUEST_KINDS)
+        case, locked = _lock_item(item, DISCLOSED_RECORD_KINDS)
         start = (locked.disclosed_records.aggregate(last=Max("position"))["last"] or 0) + 1
         created = DisclosedRecord.objects.bulk_create(
             [
@@ -604,10 +607,42 @@ def item_add_disclosed_records(
     return created
 
 
+def item_edit_disclosed_record(
+    *, record: DisclosedRecord, actor: User, row: RecordRow
+) -> DisclosedRecord:
+    """Reword one row of the data found before the letter is approved (a department's
+    accepted finding, or a row staff entered). The trail says which parts changed."""
+    require(actor, Capability.WORK_CASES)
+    values = {
+        "category": row.category.strip(),
+        "field": row.field.strip(),
+        "value": row.value.strip(),
+        "source": row.source.strip(),
+    }
+    if not (values["category"] and values["field"] and values["value"]):
+        raise InvalidInput(_("Give the category, the item and the content."))
+    with transaction.atomic():
+        case, locked = _lock_item(record.item, DISCLOSED_RECORD_KINDS)
+        found = DisclosedRecord.objects.select_for_update().get(pk=record.pk, item=locked)
+        changed = [name for name, value in values.items() if getattr(found, name) != value]
+        if not changed:
+            return found
+        for name in changed:
+            setattr(found, name, values[name])
+        found.save(update_fields=changed)
+        audit.record(
+            action="case.item.record_edited",
+            actor=actor,
+            case=case,
+            payload={"kind": locked.kind, "position": found.position, "changed": changed},
+        )
+    return found
+
+
 def item_remove_disclosed_record(*, record: DisclosedRecord, actor: User) -> None:
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
-        case, locked = _lock_item(record.item, kinds.DISCLOSURE_REQUEST_KINDS)
+        case, locked = _lock_item(record.item, DISCLOSED_RECORD_KINDS)
         found = DisclosedRecord.objects.select_for_update().get(pk=record.pk, item=locked)
         audit.record(
             action="case.item.record_removed",
@@ -619,15 +654,25 @@ def item_remove_disclosed_record(*, record: DisclosedRecord, actor: User) -> Non
 
 
 def item_add_change(
-    *, item: RequestItem, actor: User, subject: str, before: str, after: str
+    *,
+    item: RequestItem,
+    actor: User,
+    subject: str,
+    before: str,
+    after: str,
+    done_on: date | None = None,
+    source: str = "",
 ) -> ItemChange:
-    """Record one change made for a correction, erasure or cessation item (before/after)."""
+    """Record one change made for a correction, erasure or cessation item (before/after),
+    and, when known, the day it was done and where (the department's system)."""
     require(actor, Capability.WORK_CASES)
     subject = subject.strip()
     if not subject:
         raise InvalidInput(_("Say what was changed."))
     if before.strip() == after.strip():
         raise InvalidInput(_("Before and after are the same; nothing was changed."))
+    if done_on is not None and done_on > timezone.localdate():
+        raise InvalidInput(_("The day it was done cannot be in the future."))
     with transaction.atomic():
         case, locked = _lock_item(item, kinds.CHANGE_REQUEST_KINDS)
         change = ItemChange.objects.create(
@@ -635,6 +680,8 @@ def item_add_change(
             subject=subject,
             before=before.strip(),
             after=after.strip(),
+            done_on=done_on,
+            source=source.strip(),
             entered_by=actor,
         )
         audit.record(

@@ -31,6 +31,11 @@ urlpatterns = [
         views.RecordRemoveView.as_view(),
         name="item_record_remove",
     ),
+    path(
+        f"{item}records/<int:pk>/edit/",
+        views.RecordEditView.as_view(),
+        name="item_record_edit",
+    ),
     path(f"{item}changes/", views.ChangeAddView.as_view(), name="item_change_add"),
     path(
         f"{item}changes/<int:pk>/remove/",

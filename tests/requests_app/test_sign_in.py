@@ -18,7 +18,18 @@ def test_sign_in_lands_on_the_case_list(staff: Any) -> None:
     assert "ログイン" in page.content.decode()
     response = client.post(reverse("login"), {"username": "hanako", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(response["Location"]).status_code == 200
+    landed = client.get(response["Location"], follow=True)
+    assert landed.status_code == 200
+    assert landed.redirect_chain[-1][0] == reverse("requests_app:case_list")
+
+
+def test_a_department_contact_lands_on_their_open_tasks(contact: Any) -> None:
+    client = client_for(language="ja")
+    response = client.post(reverse("login"), {"username": "jiro", "password": PASSWORD})
+    landed = client.get(response["Location"], follow=True)
+    assert landed.status_code == 200
+    assert landed.redirect_chain[-1][0] == reverse("datamap:task_list")
+    assert "検索依頼" in landed.content.decode() or "My search tasks" in landed.content.decode()
 
 
 def test_repeated_failures_lock_the_account_out(staff: Any) -> None:

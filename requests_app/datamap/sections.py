@@ -1,0 +1,72 @@
+"""The data map's part of the case page: which systems were searched, by whom, when and with
+what result; the proposal of systems to search once work starts; the departments that could
+not do what was asked; and, for a request to disclose the records of provision (Art. 33(5)),
+the person's records in the register."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from requests_app.datamap import selectors, services
+from requests_app.datamap.choices import TaskStatus
+from requests_app.datamap.forms import SendSearchesForm
+from requests_app.models import Case
+from requests_app.permissions import Capability, has_capability
+
+
+def send_choices(case: Case) -> list[tuple[str, str]]:
+    """Every system staff may send a task for now: the proposed ones first."""
+    tasks = selectors.case_tasks(case)
+    proposed = selectors.proposals(case, tasks)
+    others = selectors.other_systems(case, tasks, proposed)
+    return [
+        (str(system.pk), system.label)
+        for system in [proposal.system for proposal in proposed] + others
+    ]
+
+
+def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, Any]:
+    """What templates/datamap/_case_section.html shows."""
+    can_work = has_capability(user, Capability.WORK_CASES)
+    tasks = selectors.case_tasks(case)
+    live = [task for task in tasks if task.status != TaskStatus.CANCELLED]
+    context: dict[str, Any] = {
+        "search_tasks": tasks,
+        "searches_unfinished": sum(1 for task in live if task.status != TaskStatus.ACCEPTED),
+        "cannot_reports": services.cannot_reports(case),
+    }
+    searching = case.state in selectors.SEARCHING_STATES
+    if can_work and searching:
+        proposed = selectors.proposals(case, tasks)
+        others = selectors.other_systems(case, tasks, proposed)
+        choices = [(str(p.system.pk), p.system.label) for p in proposed] + [
+            (str(system.pk), system.label) for system in others
+        ]
+        if choices:
+            context.update(
+                proposals=proposed,
+                other_systems=others,
+                search_form=forms.get("search_form")
+                or SendSearchesForm(
+                    choices=choices, initial={"systems": [str(p.system.pk) for p in proposed]}
+                ),
+            )
+    item = selectors.records_item(case)
+    if item is not None:
+        links = selectors.item_provisions(item)
+        linked = {link.record_id for link in links}
+        context.update(
+            records_item=item,
+            provision_links=links,
+            provision_excluded=[link for link in links if link.record.excluded],
+            provision_candidates=[
+                record
+                for record in selectors.records_matching(case.requester)
+                if record.pk not in linked
+            ]
+            if can_work and searching
+            else [],
+            provisions_editable=can_work and searching,
+        )
+    return context
