@@ -209,9 +209,10 @@ class SystemForm(forms.Form):
         for name in ("description", "subcontractors", "third_parties", "abroad"):
             if name in data:
                 data[name] = self._clean_text(name, data[name], multiline=True)
-        if self.errors:
-            return data
+        # Every problem at once: those of fields that are already in error are left out.
         for field, messages in system_problems(self._system_data(data)).items():
+            if field in self.errors:
+                continue
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
         return data

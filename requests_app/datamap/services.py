@@ -285,8 +285,8 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[st
     }
 
 
-def datamap_record_export(*, actor: User, file_format: str, systems: int) -> None:
-    """Log that the data map was exported (a page download or the command)."""
+def datamap_record_export(*, actor: User | None, file_format: str, systems: int) -> None:
+    """Log that the data map was exported (a page download, or the command: no user)."""
     with transaction.atomic():
         audit.record(
             action="datamap.exported",
