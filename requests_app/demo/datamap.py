@@ -62,7 +62,7 @@ def contacts() -> dict[str, Any]:
     return found
 
 
-def link_customer_database(manager: Any) -> str:
+def link_customer_database(manager: Any, *, rng: random.Random) -> str:
     """Create the demo customer database (when the connector is configured and its file is
     missing) and link the customer system to it. Returns what was done, for the log."""
     url = settings.DATAMAP_CONNECTORS.get(CONNECTOR)
@@ -72,7 +72,7 @@ def link_customer_database(manager: Any) -> str:
     if urlsplit(url).scheme == "sqlite":
         path = Path(sqlite_path(url))
         if not path.exists():
-            customers.create(path, count=2000, rng=random.Random(2026))
+            customers.create(path, count=2000, rng=rng)
     if system.search_method == SearchMethod.CONNECTOR and system.connector == CONNECTOR:
         return f"{CUSTOMER_SYSTEM} → {CONNECTOR}"
     values: dict[str, Any] = {

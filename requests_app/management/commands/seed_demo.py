@@ -64,7 +64,9 @@ class Command(BaseCommand):
             )
         users = self._users()
         by_department = demo_datamap.contacts()
-        linked = demo_datamap.link_customer_database(users["manager"])
+        linked = demo_datamap.link_customer_database(
+            users["manager"], rng=random.Random(options["seed"])
+        )
         if linked:
             self.stdout.write(self.style.SUCCESS(f"Connector linked: {linked}."))
         rng = random.Random(options["seed"])
