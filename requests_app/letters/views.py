@@ -237,6 +237,15 @@ def letter_page_context(
         "versions": [found for found in letters if found.kind == letter.kind],
         "mailing_form": MailingForm(prefix="mailing") if row.can_mail else None,
         "returned_form": ReturnedForm(prefix="returned") if row.can_return else None,
+        # Records of provision the letter leaves out (Enforcement Order Art. 11): shown to
+        # the approver only, never printed.
+        "left_out": [
+            record
+            for item in letter.content.get("items", [])
+            for record in item.get("left_out", [])
+        ]
+        if has_capability(request.user, Capability.APPROVE_DECISIONS)
+        else [],
     }
     context.update(forms)
     return context

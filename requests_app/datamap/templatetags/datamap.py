@@ -8,6 +8,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.choices import RequestKind
+from requests_app.datamap.choices import OrderExclusion
 
 register = template.Library()
 
@@ -34,3 +35,12 @@ INSTRUCTIONS: dict[str, Any] = {
 @register.filter
 def task_instruction(kind: str) -> str:
     return str(INSTRUCTIONS.get(kind, ""))
+
+
+@register.filter
+def exclusion_label(code: str) -> str:
+    """The ground of the Enforcement Order's exclusion, in the active language."""
+    try:
+        return str(OrderExclusion(code).label)
+    except ValueError:
+        return code

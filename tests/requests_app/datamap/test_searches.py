@@ -369,3 +369,86 @@ def test_an_erasure_confirmed_by_a_department_is_in_the_completion_letter(
     reiwa = erased_on.year - 2018
     assert f"令和{reiwa}年{erased_on.month}月{erased_on.day}日" in text
     assert "マーケティング部" in text
+
+
+# --- a connected system ----------------------------------------------------------------------
+
+
+def test_the_connector_on_the_demo_database_proposes_the_demo_customer(
+    staff: Any, manager: Any, contact: Any, linked_demo: DataSystem
+) -> None:
+    from tests.conftest import client_for
+
+    case = case_for(staff, manager, "disclosure")
+    task = send(case, staff, "顧客管理データベース")["顧客管理データベース"]
+    assert task.connector_state == "queued"
+    services.task_run_connector(task_id=task.pk)
+    task = fresh(task)
+    assert task.connector_state == "done"
+    assert "1 row" in task.connector_message
+    proposed = list(task.findings.order_by("id"))
+    assert {(f.category, f.item, f.content) for f in proposed} >= {
+        ("基本情報", "氏名", "高橋 美咲"),
+        ("連絡先", "住所", "〒460-0021 愛知県名古屋市中区平和1丁目1番19号"),
+        ("取引情報", "メールマガジン", "配信中"),
+    }
+    assert {f.state for f in proposed} == {"proposed"}
+    assert proposed[0].location.startswith("顧客管理データベース（顧客番号 ")
+    # A proposed row must be decided before the answer goes.
+    with pytest.raises(InvalidInput) as raised:
+        answer(task, contact, SearchResult.FOUND)
+    assert "Confirm or discard" in raised.value.details[0]
+    client = client_for(contact, "ja")
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "高橋 美咲" in page and 'data-testid="confirm-row"' in page
+    response = client.post(
+        f"/tasks/{task.pk}/rows/", {"row": proposed[0].row_key, "decision": "confirm"}
+    )
+    assert response.status_code == 302
+    answer(task, contact, SearchResult.FOUND, how="コネクタで氏名・生年月日により検索")
+    services.task_accept(task=fresh(task), actor=staff)
+    item = case.items.get()
+    assert item.disclosed_records.filter(value="高橋 美咲").exists()
+
+
+def test_a_connector_that_fails_leaves_a_message_and_the_contact_answers_by_hand(
+    staff: Any, manager: Any, contact: Any, linked_demo: DataSystem, tmp_path: Any
+) -> None:
+    from django.test import override_settings
+
+    case = case_for(staff, manager, "disclosure")
+    task = send(case, staff, "顧客管理データベース")["顧客管理データベース"]
+    with override_settings(
+        DATAMAP_CONNECTORS={"demo_customers": f"sqlite:///{tmp_path / 'gone.sqlite3'}"}
+    ):
+        services.task_run_connector(task_id=task.pk)
+    task = fresh(task)
+    assert task.connector_state == "failed"
+    assert "could not run" in task.connector_message
+    assert AuditEvent.objects.filter(case=case, action="case.search.connector_failed").exists()
+    # Running it again is the department's to ask; a second worker claims nothing.
+    assert services.task_run_connector(task_id=task.pk).connector_state == "failed"
+    services.task_rerun_connector(task=task, actor=contact)
+    assert fresh(task).connector_state == "queued"
+    DataSystem.objects.filter(pk=linked_demo.pk).update(
+        connector_query="SELECT pg_sleep(1) FROM customers"  # not SQLite: the query fails
+    )
+    services.task_run_connector(task_id=task.pk)
+    assert "could not run" in fresh(task).connector_message
+    find(fresh(task), contact, ("基本情報", "氏名", "高橋 美咲"))
+    answer(fresh(task), contact, SearchResult.FOUND, how="顧客管理画面で手作業により検索")
+    assert fresh(task).status == TaskStatus.ANSWERED
+
+
+def test_a_connector_query_that_writes_is_refused_and_says_so(
+    staff: Any, manager: Any, contact: Any, linked_demo: DataSystem
+) -> None:
+    DataSystem.objects.filter(pk=linked_demo.pk).update(
+        connector_query="UPDATE customers SET newsletter = 0 RETURNING customer_id"
+    )
+    case = case_for(staff, manager, "disclosure")
+    task = send(case, staff, "顧客管理データベース")["顧客管理データベース"]
+    services.task_run_connector(task_id=task.pk)
+    task = fresh(task)
+    assert task.connector_state == "failed"
+    assert "Nothing was changed" in task.connector_message
