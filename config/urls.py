@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.permissions import allow_read_only_roles
 from requests_app.views.language import set_language
 
-admin.site.site_header = "APPI requests — reference data"
+admin.site.site_header = _("APPI requests — reference data")
+admin.site.site_title = _("APPI requests — reference data")
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,13 +1,20 @@
-"""The administrator edits the document types (reference data) here; case data is not here."""
+"""The administrator edits the document types (reference data) here; case data is not here.
+
+An edit changes identity verdicts, so it is a service (identity/services.py), audited with
+the fields that changed, before and after.
+"""
 
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from identity import services
 from identity.models import DocumentType
+from requests_app.admin import ServiceAdmin
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin[DocumentType]):
+class DocumentTypeAdmin(ServiceAdmin[DocumentType]):
     list_display = (
         "code",
         "name_ja",
@@ -49,3 +56,9 @@ class DocumentTypeAdmin(admin.ModelAdmin[DocumentType]):
         if obj is not None and obj.receiveddocument_set.exists():
             return False
         return super().has_delete_permission(request, obj)  # type: ignore[arg-type]
+
+    def save_with_service(self, *, actor: User, obj: DocumentType) -> None:
+        services.document_type_save(actor=actor, document_type=obj)
+
+    def delete_with_service(self, *, actor: User, objs: list[DocumentType]) -> None:
+        services.document_types_delete(actor=actor, document_types=objs)

@@ -12,7 +12,7 @@ dates, codes and counts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ from identity.models import (
     MaskingConfirmation,
     ReceivedDocument,
 )
-from requests_app import audit
+from requests_app import audit, reference_data
 from requests_app.choices import OPEN_STATES, CaseState
 from requests_app.errors import InvalidInput
 from requests_app.models import Case
@@ -552,3 +552,43 @@ def _destroy_for_case(
         scans_destroyed=scans_destroyed,
         paper_to_shred=paper_to_shred,
     )
+
+
+# --- document types (reference data, edited by the administrator in the admin) -------------
+
+
+def document_type_save(*, actor: User, document_type: DocumentType) -> DocumentType:
+    """Add a document type, or change one to its edited values (masking rules, accepted
+    dates ...); audited with the fields that changed, before and after. The gate reads the
+    types whenever it is asked, so every case still being checked follows the new rules."""
+    reference_data.save_reference(actor=actor, obj=document_type)
+    return document_type
+
+
+def document_types_delete(*, actor: User, document_types: Iterable[DocumentType]) -> int:
+    """Delete document types that no logged document uses; one in use is retired instead
+    (untick "accepted"), because its documents and their verdicts refer to it."""
+    require(actor, Capability.MANAGE_REFERENCE_DATA)
+    wanted = list(document_types)
+    with transaction.atomic():
+        # Locked first: a document logged meanwhile would wait for this transaction.
+        locked = list(
+            DocumentType.objects.select_for_update()
+            .filter(pk__in=[t.pk for t in wanted])
+            .order_by("pk")
+        )
+        used = set(
+            ReceivedDocument.objects.filter(document_type__in=locked).values_list(
+                "document_type_id", flat=True
+            )
+        )
+        names = [str(document_type) for document_type in locked if document_type.pk in used]
+        if names:
+            raise InvalidInput(
+                _(
+                    "A document type that documents were logged with cannot be deleted; "
+                    "untick “accepted” to retire it."
+                ),
+                details=names,
+            )
+        return reference_data.delete_reference(actor=actor, objs=locked)

@@ -35,8 +35,16 @@ ACTION_LABELS = {
     "case.identity.paper_shredded": _("Shredding of a paper copy confirmed"),
     "case.deadline.extended": _("Due date extended"),
     "case.abandonment.flagged": _("Marked for abandonment (waited too long on the requester)"),
+    # Reference data and users (the admin; requests_app/reference_data.py). "reference.saved"
+    # is how entries read before changes were recorded field by field.
     "reference.saved": _("Reference data saved"),
+    "reference.created": _("Reference data added"),
+    "reference.changed": _("Reference data changed"),
     "reference.deleted": _("Reference data deleted"),
+    "user.created": _("User account created"),
+    "user.changed": _("User account changed"),
+    "user.roles.changed": _("User's roles changed"),
+    "user.password.set": _("User's password set"),
     # Exports (auditors and managers).
     "case.dossier.exported": _("Case dossier exported (PDF)"),
     "export.requested": _("Export of case histories requested"),

@@ -38,6 +38,7 @@ class Capability(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     EXPORT_HISTORIES = "export_histories"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
+    MANAGE_ROLES = "manage_roles"
     MANAGE_DATA_MAP = "manage_data_map"
     ANSWER_SEARCHES = "answer_searches"
 
@@ -53,6 +54,7 @@ CAPABILITY_LABELS: dict[Capability, str] = {
     Capability.VIEW_DASHBOARD: "Can view the SLA dashboard",
     Capability.EXPORT_HISTORIES: "Can export case histories",
     Capability.MANAGE_REFERENCE_DATA: "Can edit reference data",
+    Capability.MANAGE_ROLES: "Can change users' accounts and roles",
     Capability.MANAGE_DATA_MAP: "Can edit the data map (個人情報管理台帳)",
     Capability.ANSWER_SEARCHES: "Can answer the search tasks of their department",
 }
@@ -77,6 +79,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.DEPARTMENT_CONTACT: frozenset({Capability.ANSWER_SEARCHES}),
 }
+# MANAGE_ROLES belongs to no role: only superusers (made with `manage.py createsuperuser`, who
+# hold every permission) change users' accounts and roles. A role that could grant roles could
+# grant itself any capability: an administrator who edits reference data could make itself a
+# manager and approve decisions, which defeats the separation of duties the roles exist for
+# (ISMS, ISO/IEC 27001 A.5.3). So whoever changes roles stands outside the roles.
 
 # Capabilities that change something. A user with none of them (an auditor) is read-only:
 # the ReadOnlyRoleMiddleware refuses their POSTs except to views marked safe for them.
@@ -85,6 +92,7 @@ WRITE_CAPABILITIES = frozenset(
         Capability.WORK_CASES,
         Capability.APPROVE_DECISIONS,
         Capability.MANAGE_REFERENCE_DATA,
+        Capability.MANAGE_ROLES,
         Capability.MANAGE_DATA_MAP,
         Capability.ANSWER_SEARCHES,
     }

@@ -483,11 +483,9 @@ class SearchReviewView(CapabilityRequiredMixin, View):
 
 class SearchReviewActionView(SearchReviewView, ABC):
     capability = Capability.WORK_CASES
+    http_method_names = ["post"]
     form_class: Any = None
     form_name = ""
-
-    def get(self, request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
-        raise Http404
 
     def post(self, request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
         task = _case_task(reference, task_id)
@@ -553,9 +551,12 @@ class ProvisionLinkView(CapabilityRequiredMixin, View):
     def post(self, request: HttpRequest, reference: str) -> HttpResponse:
         case = get_case_or_404(reference)
         item = selectors.records_item(case)
-        form = LinkRecordForm(request.POST)
-        if item is None or not form.is_valid():
+        if item is None:
             raise Http404
+        form = LinkRecordForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a record of the register."))
+            return _case_anchor(reference)
         record = get_object_or_404(ProvisionRecord, pk=form.cleaned_data["record"])
         try:
             services.provision_link(item=item, actor=signed_in(request), record=record)

@@ -408,9 +408,12 @@ def test_editing_a_policy_recomputes_open_cases(
         assert response.status_code == 302
         assert Case.objects.get(pk=case.pk).due_date == D(2026, 11, 24)
         assert Case.objects.get(pk=closed.pk).due_date == closed.due_date
-        event = AuditEvent.objects.filter(action="reference.saved").get()
+        event = AuditEvent.objects.filter(action="reference.changed").get()
         assert event.actor == administrator
-        assert event.payload["values"]["target_days"] == 5
+        assert event.payload["changes"] == [
+            {"field": "target_days", "before": 10, "after": 5},
+            {"field": "warning_days", "before": 3, "after": 2},
+        ]
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('requests_app', '0007_relationships_and_search_tasks'),
+        ('requests_app', '0008_relationships_and_search_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

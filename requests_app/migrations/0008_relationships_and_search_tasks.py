@@ -27,10 +27,14 @@ def set_to_one_relationship(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0006_letters'),
+        ('requests_app', '0007_manage_roles_capability'),
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name='case',
+            options={'ordering': ['-arrival_date', '-id'], 'permissions': [('view_cases', 'Can read cases and their history'), ('work_cases', 'Can open and work on cases'), ('approve_decisions', 'Can approve or refuse outgoing decisions'), ('view_dashboard', 'Can view the SLA dashboard'), ('export_histories', 'Can export case histories'), ('manage_reference_data', 'Can edit reference data'), ('manage_roles', "Can change users' accounts and roles"), ('manage_data_map', 'Can edit the data map (個人情報管理台帳)'), ('answer_searches', 'Can answer the search tasks of their department')], 'verbose_name': 'case', 'verbose_name_plural': 'cases'},
+        ),
         migrations.AddField(
             model_name='requester',
             name='relationships',
@@ -41,10 +45,6 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name='requester',
             name='relationship',
-        ),
-        migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['-arrival_date', '-id'], 'permissions': [('view_cases', 'Can read cases and their history'), ('work_cases', 'Can open and work on cases'), ('approve_decisions', 'Can approve or refuse outgoing decisions'), ('view_dashboard', 'Can view the SLA dashboard'), ('export_histories', 'Can export case histories'), ('manage_reference_data', 'Can edit reference data'), ('manage_data_map', 'Can edit the data map (個人情報管理台帳)'), ('answer_searches', 'Can answer the search tasks of their department')], 'verbose_name': 'case', 'verbose_name_plural': 'cases'},
         ),
         migrations.AddField(
             model_name='slapolicy',
