@@ -50,7 +50,7 @@ class TaskStatus(models.TextChoices):
     OPEN = "open", _("Waiting for the department")
     ANSWERED = "answered", _("Answered, waiting for review")
     RETURNED = "returned", _("Returned to the department")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", _("Answer accepted")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -11,10 +11,19 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app.choices import Relationship
+from django.db.models import Count, Q, QuerySet
+
+from requests_app.choices import Relationship, RequestKind
 from requests_app.csvsafe import CsvWriter, TextSink
-from requests_app.datamap.choices import DataItem, SearchKey, SearchMethod
-from requests_app.datamap.models import DataSystem
+from requests_app.datamap.choices import (
+    DataItem,
+    FindingState,
+    SearchKey,
+    SearchMethod,
+    SearchResult,
+    TaskStatus,
+)
+from requests_app.datamap.models import DataSystem, SearchTask
 from requests_app.datamap.selectors import labels, purpose_labels
 from requests_app.letters.purposes import purpose_choices
 from requests_app.people import person_name
@@ -131,3 +140,75 @@ def write_json(sink: TextSink, systems: Iterable[DataSystem], language: str) -> 
     sink.write(json.dumps(document, ensure_ascii=False, indent=2))
     sink.write("\n")
     return len(rows)
+
+
+# --- the searches of exported cases (the auditors' bundle) -----------------------------------
+
+
+def searches_headings() -> list[str]:
+    return [
+        _("Reference number"),
+        _("System"),
+        _("Department"),
+        _("Kinds asked"),
+        _("Status"),
+        _("Sent on"),
+        _("Due"),
+        _("Searched on"),
+        _("How it was searched"),
+        _("Answered by"),
+        _("Answered at"),
+        _("Result"),
+        _("Items found"),
+        _("Changes reported"),
+        _("Reviewed by"),
+        _("Reviewed at"),
+        _("Comment to the department"),
+    ]
+
+
+def _at(moment: Any) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def write_searches(sink: TextSink, cases: QuerySet[Any]) -> int:
+    """One row per search task of these cases: which system was searched, by whom, when and
+    with what result, and who reviewed the answer (labels in the active language)."""
+    writer = CsvWriter(sink)
+    writer.writerow(searches_headings())
+    count = 0
+    tasks = (
+        SearchTask.objects.filter(case__in=cases.values("pk"))
+        .select_related("case", "system", "department", "answered_by", "reviewed_by")
+        .annotate(
+            found=Count(
+                "findings", filter=Q(findings__state=FindingState.CONFIRMED), distinct=True
+            ),
+            changed=Count("changes", distinct=True),
+        )
+        .order_by("case__arrival_date", "case_id", "id")
+    )
+    for task in tasks.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                task.case.reference,
+                task.system.name,
+                task.department.name,
+                " / ".join(str(RequestKind(kind).label) for kind in task.kinds),
+                str(TaskStatus(task.status).label),
+                task.sent_on.isoformat(),
+                task.due_date.isoformat(),
+                task.searched_on.isoformat() if task.searched_on else "",
+                task.searched_how,
+                person_name(task.answered_by),
+                _at(task.answered_at),
+                str(SearchResult(task.result).label) if task.result else "",
+                task.found,  # type: ignore[attr-defined]
+                task.changed,  # type: ignore[attr-defined]
+                person_name(task.reviewed_by),
+                _at(task.reviewed_at),
+                task.review_comment,
+            ]
+        )
+        count += 1
+    return count

@@ -1,6 +1,7 @@
 """The export bundle: a ZIP of case histories that an auditor can verify on their own.
 
     cases.csv      one row per case (UTF-8 with a BOM, so Excel in Japanese reads it)
+    searches.csv   one row per department's search of those cases (the data map)
     events.jsonl   every audit event of those cases, one JSON object per line, in chain
                    order, each with the fields its hash covers, its prev_hash and its hash
     <attachments>  every file a registered provider holds for those cases (letter PDFs)
@@ -36,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
 from requests_app.choices import AgentKind, CaseState, MailType, Outcome, Relationship, RequestKind
+from requests_app.datamap.export import write_searches
 from requests_app.exports import attachments
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
@@ -43,10 +45,12 @@ from requests_app.people import person_name
 
 FORMAT = "cmc-appi-case-history/1"
 CASES_FILE = "cases.csv"
+# The departments' searches of these cases (the data map): who searched what, when, found what.
+SEARCHES_FILE = "searches.csv"
 EVENTS_FILE = "events.jsonl"
 README_FILE = "README.txt"
 MANIFEST_FILE = "manifest.json"
-RESERVED = frozenset({CASES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE})
+RESERVED = frozenset({CASES_FILE, SEARCHES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE})
 # The fields of an event that its hash covers, and every column written per event.
 CONTENT_FIELDS = audit.HASHED_FIELDS
 EVENT_COLUMNS = audit.EVENT_COLUMNS
@@ -212,6 +216,10 @@ def write_bundle(
             )
             done(CASES_FILE, sink)
 
+            sink = member(SEARCHES_FILE)
+            search_count = write_searches(sink, cases)
+            done(SEARCHES_FILE, sink)
+
             sink = member(EVENTS_FILE)
             event_count, masked_events, first_seq, last_seq = write_events(
                 sink,
@@ -234,6 +242,7 @@ def write_bundle(
 
             summary = {
                 "cases": case_count,
+                "searches": search_count,
                 "events": event_count,
                 "attachments": attachment_count,
                 "first_seq": first_seq,
@@ -268,6 +277,7 @@ def write_bundle(
                 "audit_chain": {"head_seq": head_seq, "head_hash": head_hash},
                 "counts": {
                     "cases": case_count,
+                    "searches": search_count,
                     "events": event_count,
                     "attachments": attachment_count,
                 },
