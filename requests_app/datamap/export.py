@@ -8,10 +8,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from django.db.models import Count, Q, QuerySet
 
 from requests_app.choices import Relationship, RequestKind
 from requests_app.csvsafe import CsvWriter, TextSink
