@@ -202,8 +202,8 @@ def write_searches(sink: TextSink, cases: QuerySet[Any]) -> int:
                 person_name(task.answered_by),
                 _at(task.answered_at),
                 str(SearchResult(task.result).label) if task.result else "",
-                task.found,  # type: ignore[attr-defined]
-                task.changed,  # type: ignore[attr-defined]
+                task.found,
+                task.changed,
                 person_name(task.reviewed_by),
                 _at(task.reviewed_at),
                 task.review_comment,
