@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench lint format setup system-deps migrate demo graph messages clean
+.PHONY: run test bench drill lint format setup system-deps migrate demo graph messages clean
 
 # On a laptop the app runs with DEBUG on unless told otherwise.
 run: export DEBUG := $(or $(DEBUG),true)
@@ -25,6 +25,11 @@ test: setup
 
 bench: setup
 	$(PY) -m tests.bench
+
+# Back up a seeded database and its files, restore them into new ones, prove the restore
+# whole (scripts/drill): PostgreSQL with DATABASE_URL, otherwise SQLite.
+drill: setup
+	$(PY) scripts/drill
 
 # Lint, formatting, types, and the import contracts (pyproject.toml, [tool.importlinter]).
 lint: setup

@@ -27,8 +27,11 @@ DEBUG = env.boolean("DEBUG", default=False)
 VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
 
 _INSECURE_DEV_KEY = "django-insecure-local-development-key-never-use-in-production"
-SECRET_KEY = env.string("SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else None)
-if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+# Missing while DEBUG is off, SECRET_KEY stays empty: Django refuses it on first use, and the
+# web server and every command that runs the system checks refuse to start (config/startup.py),
+# but a command that reads only its arguments (verify_export of a bundle) runs without it.
+SECRET_KEY = env.string("SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else "")
+if SECRET_KEY and not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured(
         "SECRET_KEY must be a random string of at least 50 characters when DEBUG is off."
     )
@@ -252,7 +255,8 @@ LOGGING = {
 # --- Identity verification (identity/) ------------------------------------------------------
 # Scans of identity documents are encrypted at rest with IDENTITY_SCAN_KEY: a Fernet key, or
 # several separated by commas while keys are rotated (the first encrypts, every one decrypts).
-# On a laptop (DEBUG) a key is generated once into var/; production must be given one.
+# On a laptop (DEBUG) a key is generated once into var/; production must be given one (missing,
+# the list is empty and the web server refuses to start: config/startup.py).
 def _identity_scan_keys() -> list[str]:
     import os
 
@@ -262,11 +266,7 @@ def _identity_scan_keys() -> list[str]:
     raw = env.optional_str("IDENTITY_SCAN_KEY")
     if raw is None:
         if not DEBUG:
-            raise ImproperlyConfigured(
-                "IDENTITY_SCAN_KEY is required when DEBUG is off: the Fernet key that encrypts "
-                'scans of identity documents. Create one with: python -c "from '
-                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-            )
+            return []
         if not development_key.exists():
             # Written aside and linked into place: when web, worker and beat start together,
             # exactly one key wins and nobody reads a half-written file.
@@ -294,6 +294,12 @@ def _identity_scan_keys() -> list[str]:
 
 
 IDENTITY_SCAN_KEYS = _identity_scan_keys()
+# The secrets missing while DEBUG is off, for config/startup.py to demand from what serves.
+MISSING_SECRETS = [
+    name
+    for name, given in (("SECRET_KEY", SECRET_KEY), ("IDENTITY_SCAN_KEY", IDENTITY_SCAN_KEYS))
+    if not given
+]
 # The largest scan accepted, in megabytes.
 IDENTITY_SCAN_MAX_BYTES = env.integer("IDENTITY_SCAN_MAX_MB", 10, minimum=1) * 1024 * 1024
 # Copies of identity documents are destroyed this many months after the reply was mailed

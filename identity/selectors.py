@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from identity.models import DocumentType, ReceivedDocument
+from identity.models import DocumentScan, DocumentType, ReceivedDocument
 
 
 def paper_copies_to_shred() -> QuerySet[ReceivedDocument]:
@@ -31,3 +33,33 @@ def recently_shredded(*, days: int) -> QuerySet[ReceivedDocument]:
 
 def active_types() -> list[DocumentType]:
     return list(DocumentType.objects.filter(active=True).order_by("id"))
+
+
+@dataclass(frozen=True)
+class StoredScan:
+    """A scan as held: encrypted, with the wrapped key and the type recorded at upload."""
+
+    document_id: int
+    reference: str
+    content_type: str
+    wrapped_key: bytes
+    ciphertext: bytes
+
+
+def stored_scans() -> Iterator[StoredScan]:
+    """Every scan still held, one at a time (for checking a restored backup)."""
+    rows = (
+        DocumentScan.objects.order_by("pk")
+        .values_list(
+            "document_id",
+            "document__case__reference",
+            "document__scan_content_type",
+            "wrapped_key",
+            "ciphertext",
+        )
+        .iterator(chunk_size=20)
+    )
+    for document_id, reference, content_type, wrapped_key, ciphertext in rows:
+        yield StoredScan(
+            document_id, reference, content_type, bytes(wrapped_key), bytes(ciphertext)
+        )

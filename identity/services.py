@@ -140,7 +140,8 @@ def document_record(
     )
     if scan is not None:
         try:
-            scan = scans.check(scan.content)  # again at the boundary, whoever called
+            # Again at the boundary, whoever called; what an earlier check removed is kept.
+            scan = scans.check(scan.content, removed_before=scan.removed)
         except scans.ScanRejected as error:
             raise InvalidInput(str(error)) from error
     with transaction.atomic():
@@ -203,6 +204,8 @@ def document_record(
                 "maskings_open": entry.open_maskings,
                 "destroyed_at_once": entry.destroyed_at_once,
                 "image_stored": scan is not None,
+                # What the uploaded PDF carried that the stored copy left out (scans.py).
+                "active_content_removed": list(scan.removed) if scan else [],
                 **_gate_payload(after),
             },
         )
@@ -373,8 +376,9 @@ def document_destroy_copy(*, document: ReceivedDocument, actor: User) -> Receive
 # --- the scan ------------------------------------------------------------------------------
 
 
-def scan_read(*, document: ReceivedDocument, actor: User) -> scans.Scan:
-    """Decrypt a scan for a member of staff; each viewing is in the audit trail.
+def scan_read(*, document: ReceivedDocument, actor: User, download: bool = False) -> scans.Scan:
+    """Decrypt a scan for a member of staff to view or download; each one is in the audit
+    trail.
 
     Auditors never see scans: they hold no capability to work on cases.
     """
@@ -384,7 +388,7 @@ def scan_read(*, document: ReceivedDocument, actor: User) -> scans.Scan:
             document=document
         )
         audit.record(
-            action="case.identity.scan_viewed",
+            action="case.identity.scan_downloaded" if download else "case.identity.scan_viewed",
             actor=actor,
             case=document.case,
             payload={

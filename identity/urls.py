@@ -30,6 +30,11 @@ urlpatterns = [
         views.DocumentScanView.as_view(),
         name="document_scan",
     ),
+    path(
+        "cases/<str:reference>/documents/<int:document_id>/scan/download/",
+        views.DocumentScanDownloadView.as_view(),
+        name="document_scan_download",
+    ),
     path("cases/<str:reference>/guardian/", views.GuardianView.as_view(), name="guardian"),
     path("identity/shredding/", views.ShreddingListView.as_view(), name="shredding"),
     path(

@@ -103,8 +103,12 @@ class DocumentCreateView(IdentityActionView):
         return ReceivedDocumentForm(request.POST, request.FILES, case=case, user=request.user)
 
     def perform(self, request: HttpRequest, case: Case, document: Any, form: Any) -> None:
-        services.document_record(case=case, actor=signed_in(request), **form.service_arguments())
+        arguments = form.service_arguments()
+        services.document_record(case=case, actor=signed_in(request), **arguments)
         messages.success(request, _("The document was logged."))
+        scan = arguments["scan"]
+        if scan is not None and scan.removed:
+            messages.warning(request, scans.removed_message(scan.removed))
 
     def put_back(self, context: dict[str, Any], document: Any, form: Any) -> None:
         context["document_form"] = form
@@ -179,9 +183,15 @@ class GuardianView(IdentityActionView):
 
 @method_decorator(never_cache, name="dispatch")
 class DocumentScanView(CapabilityRequiredMixin, View):
-    """The decrypted scan, for staff only (auditors are refused); every viewing is audited."""
+    """The decrypted scan, for staff only (auditors are refused); every viewing is audited.
+
+    Shown inline, in the browser's own PDF or image viewer: what is stored carries no active
+    content (identity/scans.py cleans every upload), and the type is the one its content
+    was judged to be, never to be sniffed again.
+    """
 
     capability = Capability.WORK_CASES
+    disposition = "inline"
 
     def get(self, request: HttpRequest, reference: str, document_id: int) -> HttpResponse:
         case = get_case_or_404(reference)
@@ -189,14 +199,25 @@ class DocumentScanView(CapabilityRequiredMixin, View):
         if not document.has_scan:
             messages.error(request, _("This document has no stored scan."))
             return _back(case)
-        scan = services.scan_read(document=document, actor=signed_in(request))
+        scan = services.scan_read(
+            document=document,
+            actor=signed_in(request),
+            download=self.disposition == "attachment",
+        )
         response = HttpResponse(scan.content, content_type=scan.content_type)
         response["Content-Disposition"] = (
-            f'inline; filename="{scans.file_name(document.pk, scan.content_type)}"'
+            f'{self.disposition}; filename="{scans.file_name(document.pk, scan.content_type)}"'
         )
+        response["X-Content-Type-Options"] = "nosniff"
         # Shown, never kept: no copy in a browser or proxy cache.
         response["Cache-Control"] = "no-store, private"
         return response
+
+
+class DocumentScanDownloadView(DocumentScanView):
+    """The same scan as a file to save (an attachment); every download is audited."""
+
+    disposition = "attachment"
 
 
 # --- paper copies to shred ----------------------------------------------------------------

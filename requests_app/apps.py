@@ -1,8 +1,11 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from config.startup import secrets_check
 
 # A leaf module (no models): safe to import before the app registry is ready.
 from requests_app.permissions import sync_roles
@@ -21,6 +24,8 @@ class RequestsAppConfig(AppConfig):
         # Model permissions for the administrator's reference data exist only after
         # post_migrate; re-sync the role groups then (idempotent).
         post_migrate.connect(_sync_roles_after_migrate, sender=self)
+        # Every command that runs the system checks refuses to start without the secrets.
+        checks.register(secrets_check, checks.Tags.security)
         # Letter PDFs travel in export bundles and are listed in dossiers. Imported here, not
         # at the top: these modules import models, which exist only once the registry is
         # ready (Django's documented place for such imports).

@@ -11,7 +11,6 @@ the database itself refuse UPDATE and DELETE on the events table (django-pgtrigg
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,12 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# What the hash covers and how it is computed are defined once, in the verifier that every
+# export bundle carries (standard library only): the trail and an auditor's offline check
+# cannot disagree on what a hash is.
+from requests_app.exports.verify import HASHED_FIELDS as HASHED_FIELDS
+from requests_app.exports.verify import chain_hash as chain_hash
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -143,21 +148,8 @@ class AuditEvent(models.Model):
         )
 
 
-# The fields of an event that its hash covers, in the order they are written: defined once
-# here, and read by event_content, the export bundles, their verifier and the bulk loader.
-HASHED_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_username",
-    "case_id",
-    "action",
-    "from_state",
-    "to_state",
-    "reason",
-    "payload",
-)
-# Every stored column of an event: what the hash covers, then the chain.
+# HASHED_FIELDS (imported above) are read by event_content, the export bundles and the bulk
+# loader. Every stored column of an event: what the hash covers, then the chain.
 EVENT_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 
 
@@ -188,11 +180,6 @@ def event_content(
         "reason": reason,
         "payload": payload,
     }
-
-
-def chain_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
 def mask(payload: Mapping[str, Any]) -> dict[str, Any]:

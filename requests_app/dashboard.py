@@ -79,7 +79,7 @@ class Figure:
 
     @property
     def url(self) -> str:
-        return _case_list_path(get_script_prefix()) + "?" + urlencode(self.filters.as_params())
+        return _case_list_path(get_script_prefix()) + "?" + urlencode(self.filters.list_params())
 
 
 @cache

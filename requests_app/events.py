@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "case.identity.result_changed": _("Identity check result changed"),
     "case.identity.guardian_recorded": _("Parent or guardian recorded"),
     "case.identity.scan_viewed": _("Scan of an identity document opened"),
+    "case.identity.scan_downloaded": _("Scan of an identity document downloaded"),
     "case.identity.copies_destroyed": _("Copies destroyed (retention period over)"),
     "case.identity.paper_shredded": _("Shredding of a paper copy confirmed"),
     "case.deadline.extended": _("Due date extended"),

@@ -177,7 +177,14 @@ class CaseDetailsForm(forms.Form):
 
 
 class IntakeForm(CaseDetailsForm):
-    """A new case for an envelope: the person, the envelope, and what they ask for."""
+    """A new case for an envelope: the person, the envelope, and what they ask for.
+
+    When the person matches earlier cases (selectors.possible_duplicates), the page shows
+    them before anything is saved; staff then link the new case to one of them as a repeat
+    request, or say it is none of them (`duplicates_checked` carries that they looked)."""
+
+    duplicates_checked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    repeat_of = forms.CharField(required=False, max_length=16)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -238,22 +245,40 @@ class ListFilterForm(forms.Form):
     replied_from = forms.DateField(label=_("Replied from"), required=False, widget=DateInput())
     replied_to = forms.DateField(label=_("Replied until"), required=False, widget=DateInput())
     timeliness = forms.ChoiceField(label=_("Reply"), required=False)
+    letters = forms.ChoiceField(label=_("Letters"), required=False)
 
-    MORE_FILTERS = ("arrival_from", "arrival_to", "replied_from", "replied_to", "timeliness")
+    MORE_FILTERS = (
+        "arrival_from",
+        "arrival_to",
+        "replied_from",
+        "replied_to",
+        "timeliness",
+        "letters",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, for_list: bool = False, **kwargs: Any) -> None:
+        """`for_list`: the case list page, which opens on the open cases (closed ones only
+        when asked for, "all") and offers "mine"; the export form keeps "" for every state."""
         super().__init__(*args, **kwargs)
+        everything: list[tuple[str, Any]] = (
+            [("open", _("Open cases")), ("all", _("All cases, closed included"))]
+            if for_list
+            else [("", _("All states")), ("open", _("Open cases"))]
+        )
+        mine: list[tuple[str, Any]] = (
+            [("mine", _("Me")), ("mine_or_none", _("Me or nobody"))] if for_list else []
+        )
         # Labels are made plain strings once here: the list page renders them on every visit.
         choices: dict[str, list[tuple[str, Any]]] = {
             "state": [
-                ("", _("All states")),
-                ("open", _("Open cases")),
+                *everything,
                 ("waiting", _("Waiting on the requester")),
                 *CaseState.choices,
             ],
             "kind": [("", _("All kinds")), *RequestKind.choices],
             "assignee": [
                 ("", _("Anyone")),
+                *mine,
                 ("none", _("Nobody")),
                 *[(str(user.pk), _display_name(user)) for user in workers()],
             ],
@@ -269,6 +294,11 @@ class ListFilterForm(forms.Form):
                 ("late", _("Replied after the due date")),
                 ("art39_on_time", _("Replied within two weeks (Art. 39)")),
                 ("art39_late", _("Replied after two weeks (Art. 39)")),
+            ],
+            "letters": [
+                ("", _("Any")),
+                ("to_mail", _("A letter to print or mail")),
+                ("returned", _("A letter came back undeliverable")),
             ],
         }
         for name, options in choices.items():

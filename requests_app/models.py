@@ -201,6 +201,18 @@ class Case(FSMModelMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Filled when the reply is recorded as mailed; the letter register keeps the details.
     reply_sent_on = models.DateField(_("reply sent on"), null=True, blank=True)
+    # What the case is found by, normalised (search.py); kept current by the services. On
+    # PostgreSQL a trigram index answers substring searches (migration 0007).
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    # A repeat request: the person wrote before about the same thing (linked at intake).
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+    )
 
     class Meta:
         verbose_name = _("case")

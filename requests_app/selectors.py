@@ -6,17 +6,17 @@ tests count them.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import jaconv
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from identity.gate import documents_prefetch
+from identity.names import address_key
 from requests_app import deadlines
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar, load_calendar
@@ -27,8 +27,11 @@ from requests_app.choices import (
     WAITING_ON_REQUESTER_STATES,
     CaseState,
 )
+from requests_app.letters.kinds import DECIDING_KINDS
+from requests_app.letters.models import Letter, LetterStatus
 from requests_app.models import Case, Note, RequestItem, case_transitions, transition_for
 from requests_app.permissions import Capability
+from requests_app.search import Term, text_key
 from requests_app.workflow import blockers_for
 
 
@@ -37,9 +40,9 @@ class CaseFilters:
     """Which cases: the case list's filters. The dashboard's numbers are counts of exactly
     these filters (`case_filter_q`), so a number and the list it links to always agree."""
 
-    state: str = ""  # a CaseState value, "open", "waiting" (on the requester) or ""
+    state: str = ""  # a CaseState value, "open", "waiting" (on the requester), "all" or ""
     kind: str = ""
-    assignee: str = ""  # a user id, "none", or ""
+    assignee: str = ""  # a user id, "none", "<user id>+none" (theirs or nobody's), or ""
     due: str = ""  # "overdue", "week", "soon" or ""
     q: str = ""
     arrival_from: date | None = None
@@ -47,6 +50,7 @@ class CaseFilters:
     replied_from: date | None = None
     replied_to: date | None = None
     timeliness: str = ""  # of the reply: TIMELINESS keys, or ""
+    letters: str = ""  # "to_mail" (ready, not yet mailed), "returned" (came back), or ""
 
     def as_params(self) -> dict[str, str]:
         """The filters as URL query parameters (only those that are set)."""
@@ -56,6 +60,11 @@ class CaseFilters:
             if value:
                 params[name] = value.isoformat() if isinstance(value, date) else str(value)
         return params
+
+    def list_params(self) -> dict[str, str]:
+        """The parameters of the case list page that shows exactly these cases. The page
+        opens on the open cases when no state is given, so "every state" is said ("all")."""
+        return {"state": "all", **self.as_params()}
 
     @classmethod
     def from_params(cls, params: Any) -> CaseFilters:
@@ -88,12 +97,6 @@ def _default(spec: Any) -> Any:
 TIMELINESS = ("on_time", "late", "art39_on_time", "art39_late")
 
 
-def normalise_search(text: str) -> str:
-    """NFKC, no spaces, kana in katakana: how names and kana are compared when searching."""
-    folded = unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "")
-    return str(jaconv.hira2kata(folded))
-
-
 # What the case list shows; loading only these keeps a page of 25 cheap to build.
 LIST_FIELDS = (
     "reference",
@@ -111,23 +114,80 @@ LIST_FIELDS = (
 )
 
 
+# What a search result also shows: why it matched (search.Term.reasons reads these).
+SEARCH_FIELDS = (
+    "requester__address",
+    "requester__postal_code",
+    "requester__phone",
+    "requester__email",
+    "registered_mail_number",
+    "agent_name",
+    "agent_name_kana",
+    "agent_address",
+)
+# The case list's sortable columns: the URL's `sort` (a leading "-" reverses it).
+SORTS: dict[str, tuple[Any, ...]] = {
+    "reference": ("reference",),
+    "arrival": ("arrival_date", "id"),
+    "due": ("due_date", "id"),
+    "state": (
+        Choose(  # in the order of the state machine, not alphabetical
+            *[When(state=state, then=Value(index)) for index, state in enumerate(CaseState)],
+            default=Value(len(CaseState)),
+        ),
+        "due_date",
+        "id",
+    ),
+    "assignee": ("assignee__last_name", "assignee__first_name", "assignee__username", "id"),
+}
+DEFAULT_SORT = "due"
+
+
+def ordering(sort: str) -> list[Any]:
+    """The ORDER BY of a `sort` value; an unknown one falls back to the due date."""
+    key = sort.removeprefix("-")
+    descending = sort.startswith("-") and key in SORTS
+    columns = SORTS.get(key) or SORTS[DEFAULT_SORT]
+    expressions = [F(column) if isinstance(column, str) else column for column in columns]
+    # Empty values (no assignee) sort last, and first when reversed, on every database.
+    if descending:
+        return [column.desc(nulls_first=True) for column in expressions]
+    return [column.asc(nulls_last=True) for column in expressions]
+
+
 def case_list(
     filters: CaseFilters,
     *,
     today: date | None = None,
     calendar: BusinessCalendar | None = None,
+    sort: str = "-arrival",
 ) -> QuerySet[Case]:
     today = today or timezone.localdate()
+    fields = (*LIST_FIELDS, *SEARCH_FIELDS) if filters.q else LIST_FIELDS
     cases = (
         Case.objects.select_related("requester", "assignee")
-        .only(*LIST_FIELDS)
+        .only(*fields)
         .prefetch_related(
             Prefetch("items", queryset=RequestItem.objects.only("id", "case_id", "kind"))
         )
     )
     return cases.filter(case_filter_q(filters, today=today, calendar=calendar)).order_by(
-        "-arrival_date", "-id"
+        *ordering(sort)
     )
+
+
+def tracking_numbers(cases: list[Case]) -> dict[int, list[str]]:
+    """The tracking numbers of these cases' letters (one query), to say why a search
+    matched."""
+    found: dict[int, list[str]] = {case.pk: [] for case in cases}
+    rows = (
+        Letter.objects.filter(case__in=cases)
+        .exclude(tracking_number="")
+        .values_list("case_id", "tracking_number")
+    )
+    for case_id, number in rows:
+        found[case_id].append(number)
+    return found
 
 
 def case_filter_q(
@@ -142,12 +202,14 @@ def case_filter_q(
         q &= Q(state__in=OPEN_STATES)
     elif filters.state == "waiting":
         q &= Q(state__in=WAITING_ON_REQUESTER_STATES)
-    elif filters.state:
+    elif filters.state and filters.state != "all":
         q &= Q(state=filters.state)
     if filters.kind:
         q &= Q(Exists(RequestItem.objects.filter(case=OuterRef("pk"), kind=filters.kind)))
     if filters.assignee == "none":
         q &= Q(assignee__isnull=True)
+    elif filters.assignee.endswith("+none"):
+        q &= Q(assignee_id=int(filters.assignee.removesuffix("+none"))) | Q(assignee__isnull=True)
     elif filters.assignee:
         q &= Q(assignee_id=int(filters.assignee))
     if filters.due == "overdue":
@@ -157,7 +219,7 @@ def case_filter_q(
     elif filters.due == "soon":
         q &= due_soon_q(today)
     if filters.q:
-        q &= _search(filters.q)
+        q &= Term.parse(filters.q).q()
     if filters.arrival_from:
         q &= Q(arrival_date__gte=filters.arrival_from)
     if filters.arrival_to:
@@ -168,7 +230,27 @@ def case_filter_q(
         q &= Q(reply_sent_on__lte=filters.replied_to)
     if filters.timeliness:
         q &= _timeliness_q(filters.timeliness)
+    if filters.letters:
+        q &= letters_q(filters.letters)
     return q
+
+
+def letters_q(which: str) -> Q:
+    """Cases with a letter to print or mail (the latest version of its kind, generated, not
+    yet mailed, and approved if it decides), or one that came back undeliverable and has not
+    been sent again since."""
+    newer = Letter.objects.filter(
+        case=OuterRef("case"), kind=OuterRef("kind"), version__gt=OuterRef("version")
+    )
+    latest = Letter.objects.filter(case=OuterRef("pk")).filter(~Exists(newer))
+    if which == "to_mail":
+        waiting = latest.filter(status=LetterStatus.READY, sent_on__isnull=True).filter(
+            ~Q(kind__in=DECIDING_KINDS) | Q(approved_at__isnull=False)
+        )
+        return Q(Exists(waiting))
+    if which == "returned":
+        return Q(Exists(latest.filter(returned_on__isnull=False)))
+    return Q(pk__in=[])
 
 
 def due_soon_q(today: date) -> Q:
@@ -193,23 +275,16 @@ def _timeliness_q(timeliness: str) -> Q:
     }.get(timeliness, Q(pk__in=[]))
 
 
-def _search(text: str) -> Q:
-    raw = text.strip()
-    folded = normalise_search(raw)
-    condition = Q(reference__startswith=raw) | Q(requester__name__icontains=raw)
-    if folded and folded != raw:
-        condition |= Q(requester__name__icontains=folded)
-    condition |= Q(requester__name_kana__icontains=folded)
-    return condition
-
-
 def case_detail(reference: str) -> Case:
     """The case with everything its page shows, in a fixed number of queries."""
     return (
-        Case.objects.select_related("requester", "assignee", "created_by", "identity_guardian")
+        Case.objects.select_related(
+            "requester", "assignee", "created_by", "identity_guardian", "repeat_of"
+        )
         .prefetch_related(
             "items",
             "fee_payments",
+            Prefetch("repeats", queryset=Case.objects.only("id", "reference", "repeat_of_id")),
             Prefetch("notes", queryset=_notes()),
             documents_prefetch(),
         )
@@ -348,3 +423,43 @@ def workers() -> QuerySet[Any]:
         .distinct()
         .order_by("username")
     )
+
+
+# How far back a closed case still counts as a possible earlier request of the same person.
+DUPLICATE_LOOKBACK_DAYS = 365
+
+
+def possible_duplicates(
+    *, name: str, date_of_birth: date | None, address: str, today: date | None = None
+) -> list[Case]:
+    """Cases of the same person: open, or closed in the last year, whose requester has the
+    same normalised name and either the same date of birth or the same address (search.py's
+    keys: spaces, kana forms and variant kanji do not matter)."""
+    today = today or timezone.localdate()
+    name_key = text_key(name)
+    place_key = text_key(address_key(address))
+    if not name_key:
+        return []
+    recent = Q(state__in=OPEN_STATES) | Q(
+        closed_at__date__gte=today - timedelta(days=DUPLICATE_LOOKBACK_DAYS)
+    )
+    same_birth_or_place = Q(requester__date_of_birth=date_of_birth) if date_of_birth else Q()
+    if place_key:
+        same_birth_or_place |= Q(search_text__contains=place_key)
+    candidates = (
+        Case.objects.filter(recent, same_birth_or_place, search_text__contains=name_key)
+        .select_related("requester")
+        .prefetch_related(
+            Prefetch("items", queryset=RequestItem.objects.only("id", "case_id", "kind"))
+        )
+        .order_by("-arrival_date", "-id")[:20]
+    )
+    return [
+        case
+        for case in candidates
+        if text_key(case.requester.name) == name_key
+        and (
+            case.requester.date_of_birth == date_of_birth
+            or (place_key and text_key(address_key(case.requester.address)) == place_key)
+        )
+    ]

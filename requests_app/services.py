@@ -53,6 +53,7 @@ from requests_app.models import (
     transition_for,
 )
 from requests_app.permissions import Capability, has_capability, require
+from requests_app.search import refresh_search_text
 from requests_app.validators import relationships_validator
 from requests_app.workflow import blockers_for
 
@@ -502,8 +503,10 @@ def case_open(
     case_data: CaseData,
     items: Sequence[ItemData],
     assignee: User | None = None,
+    repeat_of: Case | None = None,
 ) -> Case:
-    """Log an envelope that arrived by post as a new case (受付)."""
+    """Log an envelope that arrived by post as a new case (受付); `repeat_of` links it to an
+    earlier case of the same person about the same thing (a repeat request)."""
     require(actor, Capability.WORK_CASES)
     kinds = [item.kind for item in items]
     if not kinds:
@@ -520,6 +523,7 @@ def case_open(
             created_by=actor,
             assignee=assignee or actor,
             due_date=case_data.arrival_date,  # replaced just below, once the items exist
+            repeat_of=repeat_of,
             **asdict(case_data),
         )
         case.save()
@@ -537,8 +541,10 @@ def case_open(
                 "arrival_date": case.arrival_date.isoformat(),
                 "fee_due": case.fee_due,
                 "agent_kind": case.agent_kind,
+                **({"repeat_of": repeat_of.reference} if repeat_of else {}),
             },
         )
+        refresh_search_text(case)
         deadlines.refresh_due_date(case)
         _remind_after_commit(case.pk)
     return case
@@ -578,6 +584,7 @@ def case_update_details(
         audit.record(
             action="case.details.changed", actor=actor, case=locked, payload={"changes": changes}
         )
+        refresh_search_text(locked)
         deadlines.refresh_due_date(locked)
         _remind_after_commit(locked.pk)
     return locked

@@ -1,13 +1,11 @@
 from django.urls import include, path
 
-from requests_app.datamap import views as datamap_views
-from requests_app.views import cases, dashboard, exports
+from requests_app.views import cases, dashboard, exports, home
 
 app_name = "requests_app"
 
 urlpatterns = [
-    # Each role's first page: a department contact's is their task list.
-    path("", datamap_views.home, name="home"),
+    path("", home.HomeView.as_view(), name="home"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),
     path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("cases/new/", cases.CaseCreateView.as_view(), name="case_create"),

@@ -9,7 +9,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from identity.names import kana_key, name_key
 from requests_app.choices import OPEN_STATES, CaseState, Relationship, RequestKind
@@ -212,6 +214,17 @@ def contact_open_tasks(user: User) -> QuerySet[SearchTask]:
         )
         .order_by("due_date", "id")
     )
+
+
+def contact_home(user: User, page: str | None, *, page_size: int = 25) -> dict[str, Any]:
+    """A department contact's home: their open tasks, due first, a page at a time; what
+    they answered lately; their departments."""
+    return {
+        "page": Paginator(contact_open_tasks(user), page_size).get_page(page),
+        "recent": contact_recent_tasks(user),
+        "today": timezone.localdate(),
+        "departments": list(Department.objects.filter(contacts=user).order_by("name")),
+    }
 
 
 def contact_recent_tasks(user: User, limit: int = 10) -> list[SearchTask]:

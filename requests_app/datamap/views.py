@@ -61,17 +61,6 @@ def _language() -> str:
     return "en" if (get_language() or "ja").startswith("en") else "ja"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """Where a user lands after signing in: a department contact on their open tasks,
-    everyone else on the case list."""
-    user = request.user
-    if has_capability(user, Capability.ANSWER_SEARCHES) and not has_capability(
-        user, Capability.VIEW_CASES
-    ):
-        return redirect("datamap:task_list")
-    return redirect("requests_app:case_list")
-
-
 # --- the data map ----------------------------------------------------------------------------
 
 
@@ -240,20 +229,8 @@ class TaskListView(CapabilityRequiredMixin, View):
     capability = Capability.ANSWER_SEARCHES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        user = signed_in(request)
-        page = Paginator(selectors.contact_open_tasks(user), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        return render(
-            request,
-            "datamap/task_list.html",
-            {
-                "page": page,
-                "recent": selectors.contact_recent_tasks(user),
-                "today": timezone.localdate(),
-                "departments": list(user.datamap_departments.order_by("name")),
-            },
-        )
+        context = selectors.contact_home(signed_in(request), request.GET.get("page"))
+        return render(request, "datamap/task_list.html", context)
 
 
 def _contact_task(request: HttpRequest, task_id: int) -> SearchTask:

@@ -22,6 +22,7 @@ from requests_app import audit
 from requests_app.choices import ART39_DAYS, CaseState, Outcome
 from requests_app.demo import cases as demo
 from requests_app.models import Case, ReferenceCounter, Requester, RequestItem
+from requests_app.search import search_text_for
 from requests_app.services import fee_due_for
 
 S = CaseState
@@ -125,6 +126,8 @@ def _batch(
                 else None,
             )
         )
+    for case in cases:
+        case.search_text = search_text_for(case)
     cases = Case.objects.bulk_create(cases)
     decided = {S.AWAITING_APPROVAL, S.APPROVED, S.REPLY_SENT, S.CLOSED}
     RequestItem.objects.bulk_create(

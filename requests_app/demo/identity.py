@@ -8,10 +8,14 @@ consent, the family register and the parent's documents.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from identity import entries, services
+from PIL import Image, ImageDraw, ImageFont
+
+from identity import entries, scans, services
 from identity.choices import GuardianRelationship, Holder, Masking
 from identity.gate import needs_guardian
 from identity.models import DocumentType, ReceivedDocument
@@ -174,3 +178,55 @@ def _guardian_documents(case: Case, actor: Any, received_on: date) -> list[Recei
             received_on=received_on,
         ),
     ]
+
+
+# The demo's one scan: a copy of a driver's licence drawn here, marked as a specimen.
+DEMO_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+
+
+def specimen_licence(name: str, address: str) -> bytes:
+    """A PNG that looks like a masked copy of a driver's licence, marked 見本 (specimen)."""
+    card = Image.new("RGB", (856, 540), (232, 240, 232))
+    draw = ImageDraw.Draw(card)
+
+    def font(size: int) -> Any:
+        if DEMO_FONT.exists():
+            return ImageFont.truetype(str(DEMO_FONT), size)
+        return ImageFont.load_default(size)
+
+    japanese = DEMO_FONT.exists()
+    draw.rounded_rectangle((10, 10, 846, 530), radius=28, outline=(40, 100, 60), width=6)
+    draw.text(
+        (40, 34), "運転免許証（見本）" if japanese else "DRIVER'S LICENCE", (30, 60, 40), font(40)
+    )
+    draw.text((40, 110), name if japanese else "(name)", (20, 20, 20), font(36))
+    draw.text((40, 170), address if japanese else "(address)", (20, 20, 20), font(24))
+    draw.rectangle((620, 110, 806, 350), fill=(200, 208, 200), outline=(90, 90, 90), width=2)
+    draw.rectangle((40, 420, 560, 470), fill=(20, 20, 20))  # the domicile, masked by staff
+    draw.text((160, 250), "SPECIMEN", (190, 40, 40), font(64))
+    out = io.BytesIO()
+    card.save(out, format="PNG")
+    return out.getvalue()
+
+
+def log_scanned_licence(case: Case, *, actor: Any) -> ReceivedDocument:
+    """The first copy of an envelope still waiting for its second: the requester's driver's
+    licence, with a scan, so the demo has one to open (「スキャンを開く」)."""
+    requester = case.requester
+    received_on = case.arrival_date
+    return services.document_record(
+        case=case,
+        actor=actor,
+        document_type=_type("drivers_licence"),
+        received_on=received_on,
+        holder=Holder.REQUESTER,
+        name_shown=requester.name,
+        date_of_birth_shown=requester.date_of_birth,
+        address_shown=requester.address,
+        issued_on=received_on - timedelta(days=700),
+        expires_on=received_on + timedelta(days=1100),
+        maskings=[Masking.DOMICILE],
+        masked_by=actor,
+        paper_location=CABINET,
+        scan=scans.check(specimen_licence(requester.name, requester.address)),
+    )

@@ -1,11 +1,14 @@
 """The export bundle: a ZIP of case histories that an auditor can verify on their own.
 
-    cases.csv      one row per case (UTF-8 with a BOM, so Excel in Japanese reads it)
+    cases.csv      one row per case, written by requests_app.csvsafe (UTF-8 with a BOM, so
+                   Excel in Japanese reads it; no cell a spreadsheet would run as a formula)
     searches.csv   one row per department's search of those cases (the data map)
     events.jsonl   every audit event of those cases, one JSON object per line, in chain
                    order, each with the fields its hash covers, its prev_hash and its hash
     <attachments>  every file a registered provider holds for those cases (letter PDFs)
-    README.txt     what the files are and what verification proves
+    verify.py      the verifier (requests_app/exports/verify.py as it is): Python 3.8+ and its
+                   standard library alone check the bundle, `python3 verify.py`
+    README.txt     what the files are, what verification proves and how to run it
     manifest.json  the SHA-256 and size of every file above, the filters, who exported it
                    and when, and the audit chain's head at the moment of export
 
@@ -18,7 +21,6 @@ there are.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import zipfile
@@ -37,20 +39,25 @@ from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
 from requests_app.choices import AgentKind, CaseState, MailType, Outcome, Relationship, RequestKind
+from requests_app.csvsafe import Cell, CsvWriter
 from requests_app.datamap.export import write_searches
-from requests_app.exports import attachments
+from requests_app.exports import attachments, verify
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
 from requests_app.people import person_name
 
-FORMAT = "cmc-appi-case-history/1"
-CASES_FILE = "cases.csv"
+# The bundle's names and format are the verifier's: it is the one that reads them back.
+FORMAT = verify.FORMAT
+CASES_FILE = verify.CASES_FILE
+EVENTS_FILE = verify.EVENTS_FILE
+README_FILE = verify.README_FILE
+MANIFEST_FILE = verify.MANIFEST_FILE
+VERIFIER_FILE = verify.VERIFIER_FILE
 # The departments' searches of these cases (the data map): who searched what, when, found what.
 SEARCHES_FILE = "searches.csv"
-EVENTS_FILE = "events.jsonl"
-README_FILE = "README.txt"
-MANIFEST_FILE = "manifest.json"
-RESERVED = frozenset({CASES_FILE, SEARCHES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE})
+RESERVED = frozenset(
+    {CASES_FILE, SEARCHES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE, VERIFIER_FILE}
+)
 # The fields of an event that its hash covers, and every column written per event.
 CONTENT_FIELDS = audit.HASHED_FIELDS
 EVENT_COLUMNS = audit.EVENT_COLUMNS
@@ -248,6 +255,11 @@ def write_bundle(
                 "first_seq": first_seq,
                 "last_seq": last_seq,
             }
+            # The verifier itself, so an auditor needs nothing of the system to check.
+            sink = member(VERIFIER_FILE)
+            sink.write_bytes(verify.source())
+            done(VERIFIER_FILE, sink)
+
             sink = member(README_FILE)
             sink.write(
                 render_to_string(
@@ -397,13 +409,14 @@ def _cases_for_rows(cases: QuerySet[Case], head_seq: int) -> QuerySet[Case]:
     )
 
 
-def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
+def case_row(case: Case, *, masked: bool, labels: Labels) -> list[Cell]:
+    """One case as a row of cases.csv: ids, amounts and counts as numbers, the rest as text."""
     person = case.requester
     items = list(case.items.all())
     assignee = case.assignee
     return [
         case.reference,
-        str(case.pk),
+        case.pk,
         labels.state(case.state),
         " / ".join(labels.kind(item.kind) for item in items),
         " / ".join(f"{labels.kind(item.kind)}: {labels.outcome(item.outcome)}" for item in items),
@@ -425,9 +438,9 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[str]:
         labels.agent(case.agent_kind),
         case.agent_name,
         labels.mail(case.mail_type),
-        str(case.fee_due),
-        str(case.fee_paid_sum),  # type: ignore[attr-defined]
-        str(case.event_total),  # type: ignore[attr-defined]
+        case.fee_due,
+        case.fee_paid_sum,  # type: ignore[attr-defined]
+        case.event_total,  # type: ignore[attr-defined]
         timezone.localtime(case.created_at).isoformat(timespec="seconds"),
     ]
 
@@ -479,8 +492,7 @@ def write_cases(
     masked: bool,
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
-    sink.write("\ufeff")  # the BOM: Excel then reads UTF-8 instead of Shift_JIS
-    writer = csv.writer(sink, lineterminator="\r\n")
+    writer = CsvWriter(sink)
     writer.writerow(case_columns())
     labels = Labels()
     count = 0

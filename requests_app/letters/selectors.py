@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -265,3 +266,24 @@ def letter_rows(case: Case, letters: list[Letter], user: Any) -> list[LetterRow]
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file the register points to, with the SHA-256 it recorded when the file was stored."""
+
+    label: str
+    name: str
+    sha256: str
+
+
+def stored_files() -> Iterator[StoredFile]:
+    """Every stored letter and batch PDF (for checking a restored backup)."""
+    letters = Letter.objects.exclude(file="").order_by("pk").values_list("number", "file", "sha256")
+    for number, name, sha256 in letters.iterator(chunk_size=500):
+        yield StoredFile(f"letter {number}", name, sha256)
+    batches = (
+        LetterBatch.objects.exclude(file="").order_by("pk").values_list("pk", "file", "sha256")
+    )
+    for pk, name, sha256 in batches.iterator(chunk_size=500):
+        yield StoredFile(f"letter batch {pk}", name, sha256)

@@ -54,6 +54,7 @@ from requests_app.letters.models import (
 from requests_app.letters.render import describe, render_batch, render_letter
 from requests_app.models import Case, RequestItem
 from requests_app.permissions import Capability, require
+from requests_app.search import refresh_search_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -489,6 +490,9 @@ def letter_record_mailing(
                 sent_on=mailing.sent_on.isoformat(),
             ),
         )
+        if mailing.tracking_number:
+            # The tracking number finds the case from then on (a returned envelope's receipt).
+            refresh_search_text(case)
         if (
             locked.is_deciding
             and case.state in (CaseState.APPROVED, CaseState.REFUSED)

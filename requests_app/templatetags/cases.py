@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -76,3 +77,9 @@ def filter_select(field: Any) -> str:
     return format_html(
         '<select name="{}" id="{}">{}</select>', field.html_name, field.id_for_label, options
     )
+
+
+@register.filter
+def get_item(mapping: Mapping[Any, Any], key: Any) -> Any:
+    """`mapping[key]` in a template (None when absent)."""
+    return mapping.get(key)

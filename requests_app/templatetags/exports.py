@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from requests_app.exports.masking import (
     mask_contact_values,
@@ -40,9 +41,12 @@ def changes_for(event: Any, user: Any) -> list[tuple[str, Any]]:
 
 @register.filter
 def export_user(user_id: str) -> str:
-    """A user's display name from the id a filter stored."""
+    """A user's display name from the id a filter stored ("<id>+none": theirs or nobody's)."""
+    raw, _plus, nobody = user_id.partition("+")
     try:
-        user = get_user_model().objects.get(pk=int(user_id))
+        user = get_user_model().objects.get(pk=int(raw))
     except (ValueError, get_user_model().DoesNotExist):
         return user_id
+    if nobody:
+        return _("%(name)s, or nobody") % {"name": person_name(user)}
     return person_name(user)

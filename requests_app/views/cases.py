@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from requests_app import selectors, services
@@ -32,6 +35,7 @@ from requests_app.forms import (
 from requests_app.letters import services as letter_services
 from requests_app.models import RequestItem
 from requests_app.permissions import Capability
+from requests_app.search import Term
 from requests_app.views.base import (
     CapabilityRequiredMixin,
     detail_or_404,
@@ -47,28 +51,82 @@ class CaseListView(CapabilityRequiredMixin, View):
     capability = Capability.VIEW_CASES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = ListFilterForm(request.GET or None)
-        filters = selectors.CaseFilters()
-        if form.is_bound and form.is_valid():
-            filters = form.filters()
+        # Every choice is in the URL, so a list can be bookmarked; with no state given the
+        # page shows the open cases ("all" shows the closed, withdrawn and abandoned too).
+        params = request.GET.copy()
+        if not params.get("state"):
+            params["state"] = "open"
+        form = ListFilterForm(params, for_list=True)
+        filters = selectors.CaseFilters(state="open")
+        if form.is_valid():
+            filters = _resolve_mine(form.filters(), request)
+        sort = params.get("sort", selectors.DEFAULT_SORT)
         calendar, today = load_calendar(), timezone.localdate()
         paginator = Paginator(
-            selectors.case_list(filters, today=today, calendar=calendar), PAGE_SIZE
+            selectors.case_list(filters, today=today, calendar=calendar, sort=sort), PAGE_SIZE
         )
-        page = paginator.get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        page = paginator.get_page(params.get("page"))
+        params.pop("page", None)
+        rows = list(page.object_list)
         return render(
             request,
             "requests_app/case_list.html",
             {
                 "form": form,
                 "page": page,
-                "query": query.urlencode(),
+                "rows": rows,
+                "reasons": _search_reasons(filters, rows),
+                "query": params.urlencode(),
+                # What "Export these cases" carries: the same cases, "me" made explicit.
+                "export_query": urlencode(filters.as_params()),
+                "columns": _sort_columns(params, sort),
                 "calendar": calendar,
                 "today": today,
             },
         )
+
+
+def _resolve_mine(filters: selectors.CaseFilters, request: HttpRequest) -> selectors.CaseFilters:
+    """ "Me" and "me or nobody" in the URL stay as typed (a bookmark works for whoever opens
+    it); the filters name the user."""
+    me = signed_in(request).pk
+    assignee = {"mine": str(me), "mine_or_none": f"{me}+none"}.get(filters.assignee)
+    return replace(filters, assignee=assignee) if assignee else filters
+
+
+def _search_reasons(filters: selectors.CaseFilters, rows: list[Any]) -> dict[int, list[str]]:
+    """Why each case on the page matched the search (one query for the tracking numbers)."""
+    if not filters.q:
+        return {}
+    term = Term.parse(filters.q)
+    tracking = selectors.tracking_numbers(rows)
+    return {case.pk: term.reasons(case, tracking[case.pk]) for case in rows}
+
+
+SORTABLE = (
+    ("reference", gettext_lazy("Reference")),
+    ("arrival", gettext_lazy("Arrived")),
+    ("due", gettext_lazy("Due")),
+    ("state", gettext_lazy("State")),
+    ("assignee", gettext_lazy("Assigned to")),
+)
+
+
+def _sort_columns(params: QueryDict, sort: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (reversing it when it is the current
+    sort) and its aria-sort value."""
+    columns = {}
+    for key, label in SORTABLE:
+        current = sort.removeprefix("-") == key
+        descending = sort.startswith("-")
+        query = params.copy()
+        query["sort"] = f"-{key}" if current and not descending else key
+        columns[key] = {
+            "label": str(label),
+            "url": "?" + query.urlencode(),
+            "aria": ("descending" if descending else "ascending") if current else "none",
+        }
+    return columns
 
 
 class CaseCreateView(CapabilityRequiredMixin, View):
@@ -79,22 +137,46 @@ class CaseCreateView(CapabilityRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = IntakeForm(request.POST)
+        duplicates: list[Any] = []
         if form.is_valid():
-            try:
-                case = services.case_open(
-                    actor=signed_in(request),
-                    requester=form.requester_data(),
-                    case_data=form.case_data(),
-                    items=form.items(),
+            person = form.requester_data()
+            duplicates = selectors.possible_duplicates(
+                name=person.name, date_of_birth=person.date_of_birth, address=person.address
+            )
+            chosen = form.cleaned_data["repeat_of"]
+            earlier = next((case for case in duplicates if case.reference == chosen), None)
+            if duplicates and not form.cleaned_data["duplicates_checked"]:
+                # Nothing is saved yet: staff see the earlier cases and decide.
+                return render(
+                    request,
+                    "requests_app/case_form.html",
+                    {"form": form, "duplicates": duplicates},
                 )
-            except ServiceError as error:
-                form.add_error(None, error.message)
+            if chosen and earlier is None:
+                form.add_error(None, _("Choose one of the earlier cases shown, or none."))
             else:
-                messages.success(
-                    request, _("Case %(reference)s was opened.") % {"reference": case.reference}
-                )
-                return redirect("requests_app:case_detail", reference=case.reference)
-        return render(request, "requests_app/case_form.html", {"form": form}, status=400)
+                try:
+                    case = services.case_open(
+                        actor=signed_in(request),
+                        requester=person,
+                        case_data=form.case_data(),
+                        items=form.items(),
+                        repeat_of=earlier,
+                    )
+                except ServiceError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(
+                        request,
+                        _("Case %(reference)s was opened.") % {"reference": case.reference},
+                    )
+                    return redirect("requests_app:case_detail", reference=case.reference)
+        return render(
+            request,
+            "requests_app/case_form.html",
+            {"form": form, "duplicates": duplicates},
+            status=400,
+        )
 
 
 class CaseDetailView(CapabilityRequiredMixin, View):

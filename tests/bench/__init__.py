@@ -23,26 +23,74 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 REPEAT = int(os.environ.get("BENCH_REPEAT", "25"))
 
 
+# Databases every PostgreSQL server has, to connect to while creating the bench's own: the
+# database DATABASE_URL names may not exist yet (a fresh server, a new checkout).
+MAINTENANCE_DATABASES = ("postgres", "template1")
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class BenchSetupError(Exception):
+    """What stops `make bench` before it starts, said plainly (no traceback)."""
+
+
 def _bench_database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         (ROOT / "var").mkdir(exist_ok=True)
         return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
     parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench"
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise BenchSetupError(
+            f"DATABASE_URL must be postgres://… (or unset for SQLite), not {parts.scheme}://…"
+        )
+    base = parts.path.lstrip("/")
+    if not base:
+        raise BenchSetupError("DATABASE_URL names no database (postgres://host:5432/NAME).")
+    name = f"{base}_bench"
     _create_postgres_database(url, name)
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def _create_postgres_database(url: str, name: str) -> None:
+    """Create `name` on the server of `url` unless it exists, connected to a maintenance
+    database rather than to the one `url` names."""
     import psycopg
+    from psycopg import sql
 
-    with psycopg.connect(url, autocommit=True) as connection:
+    parts = urlsplit(url)
+    server = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    connection = None
+    failures = []
+    for maintenance in MAINTENANCE_DATABASES:
+        try:
+            connection = psycopg.connect(
+                urlunsplit(parts._replace(path=f"/{maintenance}")),
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            )
+            break
+        except psycopg.OperationalError as exc:
+            failures.append(" ".join(str(exc).split()) or repr(exc))
+    if connection is None:
+        raise BenchSetupError(
+            f"Cannot reach the PostgreSQL server of DATABASE_URL ({server}) to create the "
+            f"bench database {name!r}: {failures[0]}. Start the server or correct DATABASE_URL."
+        )
+    with connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
+        if exists:
+            return
+        try:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            pass  # created meanwhile by another run
+        except psycopg.Error as exc:
+            raise BenchSetupError(
+                f"The server {server} refused to create the bench database {name!r}: "
+                f"{' '.join(str(exc).split())}"
+            ) from exc
 
 
 def setup() -> None:

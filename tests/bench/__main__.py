@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
+import sys
 
-from tests.bench import seed, setup
+from tests.bench import BenchSetupError, seed, setup
 
 
 def main() -> None:
-    setup()
+    try:
+        setup()
+    except BenchSetupError as problem:
+        sys.exit(f"make bench: {problem}")
     staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
     # The figure modules import Django models, so they load once setup() has run.
-    from tests.bench import dashboard, deadlines, exports, identity, letters, pages
+    from tests.bench import dashboard, daywork, deadlines, exports, identity, letters, pages
 
-    for figures in (pages, identity, deadlines, dashboard, exports, letters):
-        figures.run(staff)
+    # BENCH_ONLY=pages,daywork runs only those modules' figures.
+    only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+    for figures in (pages, daywork, identity, deadlines, dashboard, exports, letters):
+        if not only or figures.__name__.rpartition(".")[2] in only:
+            figures.run(staff)
 
 
 if __name__ == "__main__":

@@ -28,10 +28,11 @@ def test_staff_open_a_case_move_it_two_steps_and_see_the_timeline(
 ) -> None:
     base = live_server.url
     sign_in(page, base, "hanako")
-    expect(page.locator("h1")).to_have_text("案件")  # Japanese, whatever the browser's language
+    # The home page, in Japanese whatever the browser's language.
+    expect(page.locator("h1")).to_have_text("今日の仕事")
 
     page.click("text=English")
-    expect(page.locator("h1")).to_have_text("Cases")
+    expect(page.locator("h1")).to_have_text("Today's work")
 
     page.click("text=Open a new case")
     page.check("#id_kind_correction")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from requests_app.choices import CaseState
 from tests.browser.documents import log_document
 from tests.browser.test_case_flow import sign_in
 from tests.factories import make_case
+from tests.identity.files import hostile_pdf
 
 pytestmark = [
     pytest.mark.browser,
@@ -110,3 +112,65 @@ def test_staff_confirm_a_masking_and_the_rule_turns(
     page.click("text=Confirm masking")
     expect(rule(page, "masking_confirmed")).to_have_attribute("data-passed", "true")
     expect(page.locator("button[data-action=verify_identity]")).to_be_enabled()
+
+
+PDF_VIEWER = "chrome-extension://"
+
+
+def opened_in_the_pdf_viewer(page: Page, url: str) -> list[str]:
+    """Open `url` as staff do (「スキャンを開く」), wait until Chromium's PDF viewer shows it
+    and give any script time to run; return the dialogs it raised."""
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.goto(url)
+    for _ in range(50):
+        if any(frame.url.startswith(PDF_VIEWER) for frame in page.frames):
+            break
+        page.wait_for_timeout(100)
+    assert any(frame.url.startswith(PDF_VIEWER) for frame in page.frames), "no PDF viewer"
+    page.wait_for_timeout(2500)
+    page.remove_listener("dialog", dismiss)
+    return dialogs
+
+
+def test_a_scan_whose_pdf_carried_a_script_runs_nothing_when_opened(
+    page: Page, live_server: Any, staff: Any, tmp_path: Path
+) -> None:
+    hostile = hostile_pdf("open_action")
+    # The control: this browser does run a PDF's script, so silence below means something.
+    page.route(
+        f"{live_server.url}/control.pdf",
+        lambda route: route.fulfill(body=hostile, content_type="application/pdf"),
+    )
+    assert opened_in_the_pdf_viewer(page, f"{live_server.url}/control.pdf") == ["hostile"]
+
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    sign_in(page, live_server.url, "hanako")
+    page.click("text=English")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    upload = tmp_path / "licence.pdf"
+    upload.write_bytes(hostile)
+    page.click("text=Log a document from the envelope")
+    page.locator("#document-form #id_scan").set_input_files(str(upload))
+    log_document(
+        page,
+        type_label="Driver's licence",
+        name="高橋 美咲",
+        born="1988-04-12",
+        expires="2030-05-12",
+        address="愛知県名古屋市中区平和1丁目1番19号",
+        maskings=("domicile",),
+    )
+    expect(page.locator(".message.warning")).to_contain_text(
+        "Removed: JavaScript, an action run on opening (/OpenAction)."
+    )
+    scan_url = page.locator("[data-testid=scan-link]").get_attribute("href")
+    assert scan_url is not None
+    title = page.title()
+    assert opened_in_the_pdf_viewer(page, f"{live_server.url}{scan_url}") == []
+    assert page.title() != "hostile" and title != "hostile"

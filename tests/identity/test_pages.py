@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.debug import ExceptionReporter
 
+from identity import scans
 from identity.models import DocumentScan, ReceivedDocument
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState
@@ -22,7 +23,7 @@ from requests_app.models import Case
 from tests.conftest import client_for
 from tests.factories import make_case
 from tests.identity.factories import log_document
-from tests.identity.files import executable, small_image, small_pdf
+from tests.identity.files import executable, hostile_pdf, small_image, small_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -154,21 +155,77 @@ def test_a_real_small_pdf_is_stored_encrypted_and_shown_to_staff(staff: Any, cas
         licence_post(case, staff, scan=upload("免許証.pdf", pdf, "application/pdf")),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    clean = scans.check(pdf).content  # what is stored: the pages, written afresh
     document = ReceivedDocument.objects.get()
     stored = DocumentScan.objects.get(document=document)
-    assert document.scan_content_type == "application/pdf" and document.scan_size == len(pdf)
+    assert document.scan_content_type == "application/pdf" and document.scan_size == len(clean)
     assert b"%PDF" not in bytes(stored.ciphertext)  # encrypted at rest
     assert pdf not in bytes(stored.ciphertext)
     url = reverse("identity:document_scan", args=[case.reference, document.pk])
     assert url in client_for(staff).get(page_of(case)).content.decode()
     shown = client_for(staff).get(url)
     assert shown.status_code == 200
-    assert shown.content == pdf
+    assert shown.content == clean
     assert shown["Content-Type"] == "application/pdf"
+    assert shown["X-Content-Type-Options"] == "nosniff"
+    assert shown["Content-Disposition"] == (
+        f'inline; filename="identity-document-{document.pk}.pdf"'
+    )  # the uploaded name is not kept
     assert "no-store" in shown["Cache-Control"]
-    assert "免許証" not in shown["Content-Disposition"]  # the uploaded name is not kept
     viewed = AuditEvent.objects.get(case=case, action="case.identity.scan_viewed")
     assert viewed.actor == staff
+
+    download = reverse("identity:document_scan_download", args=[case.reference, document.pk])
+    assert download in client_for(staff).get(page_of(case)).content.decode()
+    saved = client_for(staff).get(download)
+    assert saved.status_code == 200 and saved.content == clean
+    assert saved["Content-Disposition"] == (
+        f'attachment; filename="identity-document-{document.pk}.pdf"'
+    )
+    assert saved["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in saved["Cache-Control"]
+    assert AuditEvent.objects.get(case=case, action="case.identity.scan_downloaded").actor == staff
+
+
+def test_a_pdf_with_a_script_is_stored_without_it_and_staff_are_told(
+    staff: Any, case: Case
+) -> None:
+    hostile = hostile_pdf("open_action")
+    client = client_for(staff)
+    response = post_document(
+        client,
+        case,
+        licence_post(case, staff, scan=upload("scan.pdf", hostile, "application/pdf")),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = client.get(response["Location"]).content.decode()
+    assert "The PDF carried active content, which was removed: only its pages were stored." in page
+    assert "Removed: JavaScript, an action run on opening (/OpenAction)." in page
+    document = ReceivedDocument.objects.get()
+    served = client_for(staff).get(
+        reverse("identity:document_scan", args=[case.reference, document.pk])
+    )
+    assert b"/JavaScript" not in served.content and b"hostile" not in served.content
+    received = AuditEvent.objects.get(case=case, action="case.identity.document_received")
+    assert received.payload["active_content_removed"] == ["javascript", "open_action"]
+
+
+@pytest.mark.parametrize(("kind", "mime"), [("PNG", "image/png"), ("JPEG", "image/jpeg")])
+def test_an_image_scan_is_served_as_what_it_is_and_never_sniffed(
+    staff: Any, case: Case, kind: str, mime: str
+) -> None:
+    from identity.scans import Scan
+
+    image = scans.check(small_image(kind) + b"<html><script>alert(1)</script></html>")
+    assert image.content_type == mime
+    document = log_document(case, staff, "drivers_licence", scan=Scan(image.content, mime))
+    served = client_for(staff).get(
+        reverse("identity:document_scan", args=[case.reference, document.pk])
+    )
+    assert served["Content-Type"] == mime
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"].startswith("inline;")
+    assert b"<script>" not in served.content
 
 
 @pytest.mark.parametrize(("kind", "mime"), [("PNG", "image/png"), ("JPEG", "image/jpeg")])

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 
+from identity import scans
 from tests.config.test_settings import PRODUCTION, run_django
 
 
@@ -18,10 +21,16 @@ def no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("no_key_in_environment")
 def test_production_refuses_to_start_without_a_scan_key() -> None:
+    # Settings load without it (config/startup.py); the system checks refuse to go on.
     result = run_django(["check"], PRODUCTION)
     assert result.returncode != 0
-    last = result.stderr.splitlines()[-1]
-    assert "ImproperlyConfigured" in last and "IDENTITY_SCAN_KEY" in last
+    assert "(config.E001) IDENTITY_SCAN_KEY is required when DEBUG is off" in result.stderr
+
+
+@override_settings(IDENTITY_SCAN_KEYS=[])
+def test_without_a_key_no_scan_is_sealed_or_read() -> None:
+    with pytest.raises(ImproperlyConfigured, match="IDENTITY_SCAN_KEY is required"):
+        scans.seal(b"%PDF-1.7")
 
 
 @pytest.mark.usefixtures("no_key_in_environment")

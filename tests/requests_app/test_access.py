@@ -149,7 +149,7 @@ APP_RULES: dict[str, Rule] = {
         data=lambda w: {"language": "en", "next": "/"},
     ),
     # Cases.
-    "requests_app:home": Rule(SIGNED_IN, get=302, post=302),
+    "requests_app:home": Rule(SIGNED_IN, get=200),
     "requests_app:case_list": Rule(READERS, get=200),
     "requests_app:dashboard": Rule(OVERSEERS, get=200),
     "requests_app:case_create": Rule(WORKERS, get=200, post=400),
@@ -223,6 +223,7 @@ APP_RULES: dict[str, Rule] = {
     "identity:masking_confirm": Rule(WORKERS, get=405, post=400, kwargs=IDENTITY_CASE),
     "identity:document_destroy": Rule(WORKERS, get=405, post=302, kwargs=IDENTITY_CASE),
     "identity:document_scan": Rule(WORKERS, get=200, kwargs=IDENTITY_CASE),
+    "identity:document_scan_download": Rule(WORKERS, get=200, kwargs=IDENTITY_CASE),
     "identity:guardian": Rule(WORKERS, get=405, post=400, kwargs=IDENTITY_CASE),
     "identity:shredding": Rule(READERS, get=200),
     "identity:shredding_confirm": Rule(WORKERS, get=405, post=302),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,9 @@ from django.utils import timezone
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import load_calendar
 from requests_app.models import Case, Requester
+from tests.clock import office_time
 from tests.conftest import client_for
+from tests.factories import RequesterDataFactory, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +160,78 @@ def test_japanese_by_default_and_english_one_click_away(staff: Any) -> None:
     assert "郵送された請求の案件を登録" in response.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": URL})
     assert "Open a case for a mailed request" in client.get(URL).content.decode()
+
+
+# --- possible duplicates at intake (issue 15) ---------------------------------------------
+
+
+def test_a_person_who_wrote_before_is_shown_before_anything_is_saved(
+    client: Client, staff: Any
+) -> None:
+    earlier = make_case(
+        actor=staff,
+        requester=RequesterDataFactory(name="髙橋 美咲", date_of_birth=date(1988, 4, 12)),
+    )
+    # The same person typed differently: a full-width space and the common form of 髙.
+    response = client.post(URL, valid_post(name="高橋　美咲"))
+    assert response.status_code == 200
+    assert Case.objects.count() == 1  # nothing saved yet
+    html = response.content.decode()
+    assert 'data-testid="duplicates"' in html and earlier.reference in html
+    # Staff link the new letter to the earlier case as a repeat request.
+    response = client.post(
+        URL, valid_post(name="高橋　美咲", duplicates_checked="on", repeat_of=earlier.reference)
+    )
+    assert response.status_code == 302
+    new = Case.objects.exclude(pk=earlier.pk).get()
+    assert new.repeat_of == earlier
+    opened = AuditEvent.objects.get(case=new, action="case.opened")
+    assert opened.payload["repeat_of"] == earlier.reference
+    new_page = client.get(reverse("requests_app:case_detail", args=[new.reference])).content
+    old_page = client.get(reverse("requests_app:case_detail", args=[earlier.reference])).content
+    assert f">{earlier.reference}</a>" in new_page.decode().split('data-testid="repeat-of"')[1]
+    assert f">{new.reference}</a>" in old_page.decode().split('data-testid="repeats"')[1]
+
+
+def test_none_of_these_opens_a_new_request(client: Client, staff: Any) -> None:
+    make_case(actor=staff, requester=RequesterDataFactory())
+    response = client.post(URL, valid_post(duplicates_checked="on", repeat_of=""))
+    assert response.status_code == 302
+    assert Case.objects.filter(repeat_of__isnull=False).count() == 0
+    assert Case.objects.count() == 2
+
+
+def test_name_and_address_match_without_the_date_of_birth(client: Client, staff: Any) -> None:
+    earlier = make_case(
+        actor=staff,
+        requester=RequesterDataFactory(
+            date_of_birth=date(1990, 1, 1), address="愛知県名古屋市中区平和一丁目1-19"
+        ),
+    )
+    html = client.post(URL, valid_post()).content.decode()
+    assert earlier.reference in html and 'data-testid="duplicates"' in html
+
+
+def test_other_people_and_old_closed_cases_are_not_duplicates(
+    client: Client, staff: Any, manager: Any
+) -> None:
+    make_case(actor=staff, requester=RequesterDataFactory(name="高橋 美穂"))  # another person
+    with office_time(timezone.localdate() - timedelta(days=400)):
+        make_case(
+            actor=staff,
+            manager=manager,
+            kinds=("complaint",),
+            state="closed",
+            arrival_date=timezone.localdate() - timedelta(days=1),
+        )
+    response = client.post(URL, valid_post())
+    assert response.status_code == 302  # opened at once: nothing to show
+
+
+def test_a_repeat_of_a_case_not_shown_is_refused(client: Client, staff: Any) -> None:
+    make_case(actor=staff, requester=RequesterDataFactory())
+    stranger = make_case(actor=staff, requester=RequesterDataFactory(name="伊藤 健"))
+    response = client.post(URL, valid_post(duplicates_checked="on", repeat_of=stranger.reference))
+    assert response.status_code == 400
+    assert "Choose one of the earlier cases shown" in response.content.decode()
+    assert Case.objects.count() == 2

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('requests_app', '0008_relationships_and_search_tasks'),
+        ('requests_app', '0009_relationships_and_search_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kinds', models.JSONField(default=list, verbose_name='kinds asked')),
-                ('status', models.CharField(choices=[('open', 'Waiting for the department'), ('answered', 'Answered, waiting for review'), ('returned', 'Returned to the department'), ('accepted', 'Accepted'), ('cancelled', 'Cancelled')], default='open', max_length=16, verbose_name='status')),
+                ('status', models.CharField(choices=[('open', 'Waiting for the department'), ('answered', 'Answered, waiting for review'), ('returned', 'Returned to the department'), ('accepted', 'Answer accepted'), ('cancelled', 'Cancelled')], default='open', max_length=16, verbose_name='status')),
                 ('sent_on', models.DateField(verbose_name='sent on')),
                 ('due_date', models.DateField(verbose_name='due')),
                 ('warning_date', models.DateField(verbose_name='reminders from')),

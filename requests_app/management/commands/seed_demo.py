@@ -23,6 +23,7 @@ from requests_app.choices import CaseState
 from requests_app.demo import bulk
 from requests_app.demo import cases as demo
 from requests_app.demo import datamap as demo_datamap
+from requests_app.demo import identity as demo_identity
 from requests_app.models import Case
 from requests_app.permissions import Role
 
@@ -144,6 +145,8 @@ class Command(BaseCommand):
                 kinds = ["disclosure"]
             case = _open(staff, rng, today - timedelta(days=days_ago), kinds)
             demo.walk_to(case, target, staff=staff, manager=manager)
+            if (target, days_ago) == (CaseState.AWAITING_IDENTITY, 3):
+                demo_identity.log_scanned_licence(case, actor=staff)
         self.stdout.write(self.style.SUCCESS(f"Added {len(plan)} demo cases."))
 
     def _history(self, users: dict[str, Any], rng: random.Random, *, months: int) -> None:

@@ -1,17 +1,28 @@
-"""Check an export bundle: every file against the manifest, every event against its hash."""
+"""Check an export bundle: every file against the manifest, every event against its hash.
+
+It runs the verifier every bundle carries (requests_app/exports/verify.py, shipped as
+verify.py) and prints what `python3 verify.py` prints. Without --against-trail it reads only
+the bundle: it runs no system checks and touches no database, and settings load without
+secrets (config/startup.py), so it needs no SECRET_KEY, scan key, database or DEBUG.
+--against-trail compares the bundle with this system's audit trail and so needs the system:
+it runs the system checks first, as every command that uses the database does.
+"""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app.exports.verify import BundleProblem, verify_against_trail, verify_bundle
+from requests_app.exports import trail, verify
 
 
 class Command(BaseCommand):
     help = (
-        "Verify an export bundle (ZIP): recompute every file's SHA-256 and every event's hash "
-        "and chain links; name the first thing that does not match."
+        "Verify an export bundle (ZIP, or the folder it was unpacked into): recompute every "
+        "file's SHA-256 and every event's hash and chain links; name the first thing that "
+        "does not match. Needs nothing but the bundle, unless --against-trail."
     )
+    # The bundle alone needs no settings beyond loading; --against-trail checks for itself.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("bundle", help="The bundle, e.g. case-histories-20261128-1.zip")
@@ -24,39 +35,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["bundle"]
+        against_trail = options["against_trail"]
+        if against_trail:
+            self.check()
         try:
-            result = verify_bundle(path)
-            if options["against_trail"]:
-                verify_against_trail(path, result)
-        except BundleProblem as problem:
-            raise CommandError(f"The bundle does not verify: {problem}.") from problem
-        chain = result.manifest["audit_chain"]
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"The bundle is intact: {result.cases} cases, {result.events} events, "
-                f"{result.files} files match the manifest."
-            )
-        )
-        self.stdout.write(
-            f"  {result.hashes_checked} event hashes recomputed, "
-            f"{result.links_checked} links between neighbouring events checked."
-        )
-        if result.masked_seqs:
-            self.stdout.write(
-                f"  {len(result.masked_seqs)} events show masked contact details; their hashes "
-                "can be confirmed only against the trail (--against-trail)."
-            )
-        self.stdout.write(
-            f"  Audit chain head at export: #{chain['head_seq']} {chain['head_hash']}"
-        )
-        self.stdout.write(f"  Manifest SHA-256: {result.manifest_sha256}")
-        if options["against_trail"]:
-            self.stdout.write(
-                "  The audit trail records this export, holds every exported event unchanged "
-                "and no other event of these cases up to the head."
-            )
-        else:
-            self.stdout.write(
-                "  Compare the manifest SHA-256 with the export's entry in the audit trail "
-                "(or run with --against-trail) to know the bundle is the one the system made."
-            )
+            result = verify.verify_bundle(path)
+            if against_trail:
+                trail.verify_against_trail(path, result)
+        except verify.BundleProblem as problem:
+            raise CommandError(verify.render([verify.failure(problem)])) from problem
+        closing = trail.CONFIRMED if against_trail else verify.OFFLINE_CAVEAT
+        self.stdout.write(verify.render([*verify.report(result), closing]))

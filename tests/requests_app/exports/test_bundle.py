@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from requests_app import selectors, services
 from requests_app.audit import AuditEvent, chain_hash, current_head, record
-from requests_app.exports import attachments
+from requests_app.exports import attachments, verify
 from requests_app.exports.attachments import AttachmentRecord
 from requests_app.exports.bundle import (
     CONTENT_FIELDS,
@@ -59,7 +59,12 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
         letter_path,
         "manifest.json",
         "searches.csv",
+        "verify.py",
     ]
+    assert files["verify.py"] == verify.source()  # the system's own verifier, unchanged
+    readme = files["README.txt"].decode()
+    assert "verify.py                 (in the folder the bundle was unpacked into)" in readme
+    assert "python3 verify.py <bundle.zip>    (the ZIP as downloaded)" in readme
     assert hashlib.sha256(files[letter_path]).hexdigest() == letter.sha256
     table = rows(files["cases.csv"])
     assert table[0][:3] == ["Reference", "Case ID", "State"]
@@ -87,7 +92,14 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
     listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     assert listed == {
         name: hashlib.sha256(files[name]).hexdigest()
-        for name in ("cases.csv", "searches.csv", "events.jsonl", "README.txt", letter_path)
+        for name in (
+            "cases.csv",
+            "searches.csv",
+            "events.jsonl",
+            "README.txt",
+            "verify.py",
+            letter_path,
+        )
     }
     assert manifest["exported_by"]["username"] == manager.username
     assert manifest["counts"] == {
@@ -176,7 +188,41 @@ def test_japanese_bundle_headings_and_labels(staff: Any, manager: Any) -> None:
     assert table[0][0] == "受付番号"
     assert table[1][2] == "完了"
     assert "ご本人" in table[1][20]
-    assert "確認" in members(export)["README.txt"].decode()
+    readme = members(export)["README.txt"].decode()
+    assert "確認" in readme
+    assert "python3 verify.py                 （出力ファイルを展開したフォルダで実行）" in readme
+
+
+FORMULAS = RequesterDataFactory.build(
+    address='=HYPERLINK("http://x","y")',
+    phone="+81 52 322 3355",
+    email="=1+1@example.jp",
+)
+
+
+@pytest.mark.parametrize(
+    ("exporter", "phone", "email"),
+    [
+        ("manager", "'+81 52 322 3355", "'=1+1@example.jp"),
+        # An auditor's bundle masks contact details; the mask keeps the leading character.
+        ("auditor", "'+81 ** *** **55", "'=***@example.jp"),
+    ],
+)
+def test_what_a_person_typed_cannot_run_in_a_spreadsheet(
+    staff: Any, manager: Any, auditor: Any, exporter: str, phone: str, email: str
+) -> None:
+    case = make_case(actor=staff, state="in_progress", requester=FORMULAS)
+    export = build({"manager": manager, "auditor": auditor}[exporter])
+    raw = members(export)["cases.csv"]
+    table = rows(raw)
+    assert table[1][16] == '\'=HYPERLINK("http://x","y")'
+    assert (table[1][17], table[1][18]) == (phone, email)
+    # Ids, amounts and counts are written bare: the spreadsheet reads them as numbers.
+    events = AuditEvent.objects.filter(case=case).count()
+    line = raw.decode("utf-8-sig").splitlines()[1]
+    assert line.startswith(f'"{case.reference}",{case.pk},"')
+    assert line.endswith(f',{case.fee_due},{case.fee_paid},{events},"{table[1][26]}"')
+    assert verify_bundle(bundle_path(export)).cases == 1
 
 
 class FakeLetters:
@@ -237,7 +283,7 @@ def test_attachments_from_a_provider_are_in_the_bundle_and_hashed(
     manifest = json.loads(files["manifest.json"])
     assert manifest["counts"]["attachments"] == 4
     assert {entry["path"] for entry in manifest["files"]} >= set(expected)
-    assert verify_bundle(bundle_path(export)).files == 8
+    assert verify_bundle(bundle_path(export)).files == 9
 
 
 class UnsafeProvider:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import zipfile
 from io import StringIO
 from pathlib import Path
@@ -23,6 +25,7 @@ from tests.factories import RequesterDataFactory, make_case
 from tests.requests_app.exports.conftest import build, bundle_path, members, rewrite
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -40,9 +43,12 @@ def verify(path: Path, *options: str) -> str:
 
 
 def failure(path: Path, *options: str) -> str:
+    """The English line of the failure (the Japanese one comes first)."""
     with pytest.raises(CommandError) as caught:
         verify(path, *options)
-    return str(caught.value)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("出力ファイルを検証できません：")
+    return lines[-1]
 
 
 def with_manifest_fixed(files: dict[str, bytes], changed: str) -> dict[str, bytes]:
@@ -226,3 +232,46 @@ def test_the_verifier_is_a_function_too(export: Export) -> None:
     assert (result.cases, result.events) == (2, export.event_count)
     with pytest.raises(BundleProblem):
         verify_bundle(Path("/nonexistent.zip"))
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+
+
+def test_an_auditor_needs_no_secret_key_scan_key_database_or_debug(
+    export: Export, tmp_path: Path
+) -> None:
+    """No SECRET_KEY, IDENTITY_SCAN_KEY, DATABASE_URL or DEBUG: only a folder for var/."""
+    var = tmp_path / "var"
+    nothing_of_production = {"VAR_DIR": str(var)}
+    result = manage("verify_export", str(bundle_path(export)), env=nothing_of_production)
+    assert result.returncode == 0, result.stderr
+    assert "The bundle is intact: 2 cases" in result.stdout
+    assert "出力ファイルは完全です：案件 2 件" in result.stdout
+    assert not (var / "db.sqlite3").exists()  # no database was opened
+
+    forged = tmp_path / "forged.zip"
+    data = bytearray(members(export)["cases.csv"])
+    data[40] ^= 0x01
+    rewrite(bundle_path(export), forged, {"cases.csv": bytes(data)})
+    result = manage("verify_export", str(forged), env=nothing_of_production)
+    assert result.returncode == 1
+    assert "The bundle does not verify: cases.csv: its SHA-256 is" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    # Against the trail, the command needs the system, and says what is missing.
+    result = manage(
+        "verify_export", "--against-trail", str(bundle_path(export)), env=nothing_of_production
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+    assert "IDENTITY_SCAN_KEY is required when DEBUG is off" in result.stderr
