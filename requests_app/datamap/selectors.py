@@ -9,9 +9,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from identity.names import kana_key, name_key
 from requests_app.choices import OPEN_STATES, CaseState, Relationship, RequestKind
@@ -19,6 +20,7 @@ from requests_app.datamap import rules
 from requests_app.datamap.choices import (
     UNFINISHED,
     WAITING_FOR_DEPARTMENT,
+    ConnectorState,
     DataItem,
     FindingState,
     SearchKey,
@@ -187,49 +189,144 @@ def person_details(task: SearchTask) -> list[tuple[str, str]]:
 # --- a department contact's tasks ------------------------------------------------------------
 
 
-def contact_open_tasks(user: User) -> QuerySet[SearchTask]:
+def contact_open_tasks(
+    user: User, *, departments: Iterable[int] | None = None
+) -> QuerySet[SearchTask]:
     """The tasks a contact still has to answer, due first: their departments' open or
-    returned tasks on cases still being worked on."""
-    return (
-        SearchTask.objects.filter(
-            department__in=Department.objects.filter(contacts=user).values("pk"),
-            status__in=WAITING_FOR_DEPARTMENT,
-            case__state__in=SEARCHING_STATES,
-        )
-        .select_related("case", "system", "department")
-        .only(
-            "id",
-            "kinds",
-            "status",
-            "due_date",
-            "sent_on",
-            "returned_on",
-            "connector_state",
+    returned tasks on cases still being worked on. `departments`: the contact's department
+    ids, when the caller already has them."""
+    mine: Any = (
+        Department.objects.filter(contacts=user).values("pk")
+        if departments is None
+        else list(departments)
+    )
+    return SearchTask.objects.filter(
+        department__in=mine,
+        status__in=WAITING_FOR_DEPARTMENT,
+        case__state__in=SEARCHING_STATES,
+    ).order_by("due_date", "id")
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One line of a contact's list, every value ready to print (a list of 25 is read on
+    every visit of a contact's home: nothing is left for the template to work out)."""
+
+    pk: int
+    url: str
+    system: str
+    reference: str
+    kinds: str
+    due: str
+    overdue: bool
+    notes: tuple[tuple[str, str], ...]  # (css class, text) of the badges it wears
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """A page of a contact's open tasks (the list's own little paginator)."""
+
+    rows: list[TaskRow]
+    count: int
+    number: int
+    num_pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def contact_task_page(
+    user: User, page: str | None, *, size: int = 25, departments: Iterable[int] | None = None
+) -> TaskPage:
+    """One page of a contact's open tasks, due first, with how many there are in all: one
+    query (the total comes with the rows, counted before the page is cut)."""
+    number = int(page) if page and page.isdigit() and int(page) > 0 else 1
+    english = (translation.get_language() or "ja").startswith("en")
+    fetched = list(
+        contact_open_tasks(user, departments=departments)
+        .annotate(total=Window(Count("id")))
+        .values_list(
+            "pk",
             "case__reference",
-            "case__state",
             "system__name",
             "system__name_en",
-            "department__name",
-            "department__name_en",
-        )
-        .order_by("due_date", "id")
+            "kinds",
+            "due_date",
+            "status",
+            "connector_state",
+            "total",
+        )[(number - 1) * size : number * size]
     )
+    if not fetched and number > 1:
+        return contact_task_page(user, "1", size=size, departments=departments)
+    total = fetched[0][-1] if fetched else 0
+    today = timezone.localdate()
+    prefix = reverse("datamap:task_list")
+    kind_label = {value: str(label) for value, label in RequestKind.choices}
+    rows = [
+        TaskRow(
+            pk=pk,
+            url=f"{prefix}{pk}/",
+            system=name_en if english and name_en else name,
+            reference=reference,
+            kinds=" / ".join(kind_label.get(kind, kind) for kind in kinds),
+            due=due.isoformat(),
+            overdue=due < today,
+            notes=_task_notes(status, connector_state),
+        )
+        for pk, reference, name, name_en, kinds, due, status, connector_state, _total in fetched
+    ]
+    return TaskPage(rows=rows, count=total, number=number, num_pages=max(1, -(-total // size)))
 
 
-def contact_home(user: User, page: str | None, *, page_size: int = 25) -> dict[str, Any]:
-    """A department contact's home: their open tasks, due first, a page at a time; what
-    they answered lately; their departments."""
+def _task_notes(status: str, connector_state: str) -> tuple[tuple[str, str], ...]:
+    notes = []
+    if status == TaskStatus.RETURNED:
+        notes.append(("badge", gettext("Returned: please answer again")))
+    if connector_state == ConnectorState.DONE:
+        notes.append(("badge ok-badge", gettext("Connector results to confirm")))
+    elif connector_state == ConnectorState.FAILED:
+        notes.append(("badge", gettext("Connector failed: search by hand")))
+    return tuple(notes)
+
+
+def contact_home(user: User, page: str | None) -> dict[str, Any]:
+    """A department contact's home: their open tasks, due first, a page at a time, and the
+    names of their departments. (What they answered has a page of its own.)"""
+    english = (translation.get_language() or "ja").startswith("en")
+    departments = list(
+        Department.objects.filter(contacts=user)
+        .order_by("name")
+        .values_list("pk", "name", "name_en")
+    )
     return {
-        "page": Paginator(contact_open_tasks(user), page_size).get_page(page),
-        "recent": contact_recent_tasks(user),
-        "today": timezone.localdate(),
-        "departments": list(Department.objects.filter(contacts=user).order_by("name")),
+        "page": contact_task_page(user, page, departments=[pk for pk, _n, _e in departments]),
+        "departments": [
+            name_en if english and name_en else name for _pk, name, name_en in departments
+        ],
     }
 
 
-def contact_recent_tasks(user: User, limit: int = 10) -> list[SearchTask]:
-    """What the contact answered lately (their own answers only)."""
-    return list(
+def contact_answered_tasks(user: User) -> QuerySet[SearchTask]:
+    """What the contact answered, latest first (their own answers, in their departments)."""
+    return (
         SearchTask.objects.filter(
             department__in=Department.objects.filter(contacts=user).values("pk"),
             answered_by=user,
@@ -245,7 +342,7 @@ def contact_recent_tasks(user: User, limit: int = 10) -> list[SearchTask]:
             "system__name",
             "system__name_en",
         )
-        .order_by("-answered_at", "-id")[:limit]
+        .order_by("-answered_at", "-id")
     )
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     # A department contact's search tasks (部門担当者).
     path("tasks/", views.TaskListView.as_view(), name="task_list"),
+    path("tasks/answered/", views.TaskAnsweredView.as_view(), name="task_answered"),
     path(task, views.TaskDetailView.as_view(), name="task_detail"),
     path(f"{task}findings/", views.TaskFindingAddView.as_view(), name="finding_add"),
     path(

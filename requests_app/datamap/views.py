@@ -233,6 +233,17 @@ class TaskListView(CapabilityRequiredMixin, View):
         return render(request, "datamap/task_list.html", context)
 
 
+class TaskAnsweredView(CapabilityRequiredMixin, View):
+    """What a department contact answered, latest first."""
+
+    capability = Capability.ANSWER_SEARCHES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        tasks = selectors.contact_answered_tasks(signed_in(request))
+        page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "datamap/task_answered.html", {"page": page})
+
+
 def _contact_task(request: HttpRequest, task_id: int) -> SearchTask:
     try:
         return selectors.contact_task(signed_in(request), task_id)

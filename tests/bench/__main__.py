@@ -15,11 +15,20 @@ def main() -> None:
         sys.exit(f"make bench: {problem}")
     staff = seed(int(os.environ.get("BENCH_CASES", "100000")))
     # The figure modules import Django models, so they load once setup() has run.
-    from tests.bench import dashboard, daywork, deadlines, exports, identity, letters, pages
+    from tests.bench import (
+        dashboard,
+        datamap,
+        daywork,
+        deadlines,
+        exports,
+        identity,
+        letters,
+        pages,
+    )
 
     # BENCH_ONLY=pages,daywork runs only those modules' figures.
     only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
-    for figures in (pages, daywork, identity, deadlines, dashboard, exports, letters):
+    for figures in (pages, daywork, identity, deadlines, dashboard, exports, letters, datamap):
         if not only or figures.__name__.rpartition(".")[2] in only:
             figures.run(staff)
 

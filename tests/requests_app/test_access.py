@@ -239,6 +239,7 @@ APP_RULES: dict[str, Rule] = {
     "datamap:export": Rule(READERS, get=200),
     # A department contact's tasks: only their own department's.
     "datamap:task_list": Rule(CONTACTS, get=200),
+    "datamap:task_answered": Rule(CONTACTS, get=200),
     "datamap:task_detail": Rule(CONTACTS, get=200, owner="contact"),
     "datamap:finding_add": Rule(CONTACTS, get=405, post=400, owner="contact"),
     "datamap:finding_remove": Rule(CONTACTS, get=405, post=302, owner="contact"),

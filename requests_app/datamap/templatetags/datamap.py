@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.choices import RequestKind
@@ -44,3 +46,35 @@ def exclusion_label(code: str) -> str:
         return str(OrderExclusion(code).label)
     except ValueError:
         return code
+
+
+@register.simple_tag
+def task_items(rows: Any) -> str:
+    """A contact's open tasks as list items (one call rather than a template loop: this is
+    the page a contact opens most, and these rows are all it is)."""
+    case, due, overdue = gettext("Case"), gettext("Due"), gettext("Overdue")
+    return format_html_join(
+        "\n",
+        '<li class="task{}" data-task="{}"><a class="task-link" href="{}">'
+        '<span class="task-system">{}</span><span class="task-case">{} {}</span></a>'
+        '<span class="task-kinds">{}</span>'
+        '<span class="task-due">{} <strong>{}</strong>{}</span>{}</li>',
+        (
+            (
+                " is-overdue" if row.overdue else "",
+                row.pk,
+                row.url,
+                row.system,
+                case,
+                row.reference,
+                row.kinds,
+                due,
+                row.due,
+                format_html(' <span class="overdue-mark">{}</span>', overdue)
+                if row.overdue
+                else "",
+                format_html_join("", '<span class="{}">{}</span>', row.notes),
+            )
+            for row in rows
+        ),
+    )
