@@ -93,7 +93,7 @@ def test_seed_demo_has_a_contact_per_department_and_a_connector_search_that_ran(
         call_command("seed_demo", "--history-months", "0", stdout=out)
     text = out.getvalue()
     for username, password, department, _family, _given in DEMO_CONTACTS:
-        assert f"{username:<8} / {password}" in text
+        assert f"{username:<9} / {password}" in text
         user = get_user_model().objects.get(username=username)
         assert Department.objects.get(name=department).contacts.filter(pk=user.pk).exists()
     assert (tmp_path / "demo-customers.sqlite3").exists()

@@ -110,11 +110,11 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (one per role):"))
         for username, password, role, family, given in DEMO_USERS:
-            self.stdout.write(f"  {role.label:<32} {username:<8} / {password}   ({family} {given})")
+            self.stdout.write(f"  {role.label:<32} {username:<9} / {password}   ({family} {given})")
         contact = Role.DEPARTMENT_CONTACT.label
         for username, password, department, family, given in demo_datamap.DEMO_CONTACTS:
             self.stdout.write(
-                f"  {contact:<32} {username:<8} / {password}   ({family} {given}, {department})"
+                f"  {contact:<32} {username:<9} / {password}   ({family} {given}, {department})"
             )
         self.stdout.write("")
 
