@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 from requests_app import queue
 
@@ -24,6 +25,21 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _own_process_group(**kwargs: Any) -> None:
+    """Each pool process leaves the worker's process group.
+
+    honcho (`make run`) stops a program by signalling its whole process group. Pool processes
+    killed that way die mid-task, and one may die holding the pool's queue lock; the worker
+    then hangs on exit until honcho kills it too, and the message it held is lost. Outside
+    the group, only the worker hears the signal: it stops taking messages, lets its pool
+    processes finish what they hold, and stops them itself (they also stop on their own if
+    the worker dies: their pipe to it closes)."""
+    os.setpgid(0, 0)
+
+
 # Exports keep their tasks beside their code (requests_app/exports/tasks.py).
 app.autodiscover_tasks(["requests_app.exports"])
 

@@ -1,8 +1,8 @@
 """Django settings, read from the environment (see config/env.py and README "Configuration").
 
 With nothing set the app runs on a laptop: DEBUG on, SQLite under var/, a Celery broker kept
-in files under var/ (no server needed). In production (DEBUG off) every secret must be given
-and a malformed value stops start-up with a message that names the variable.
+in a SQLite file under var/ (no server needed). In production (DEBUG off) every secret must be
+given and a malformed value stops start-up with a message that names the variable.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "pgtrigger",
     "axes",
+    "csp",
     # identity before requests_app: the case app builds on it, and its post_migrate role
     # sync must see identity's reference-data permissions.
     "identity",
@@ -60,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (see the end).
+    "csp.middleware.CSPMiddleware",
+    "requests_app.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "requests_app.middleware.JapaneseFirstLocaleMiddleware",
@@ -172,33 +177,39 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Celery: Redis when REDIS_URL is set; otherwise a broker kept in files under var/, so that
-# `make run` needs no server and still runs a real worker and beat.
+# Celery: Redis when REDIS_URL is set; otherwise a broker kept in a SQLite file under VAR_DIR
+# (config/broker.py), so that `make run` needs no server and still runs a real worker and beat.
 REDIS_URL = env.optional_str("REDIS_URL")
 if REDIS_URL is not None and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
-CELERY_BROKER_DIR = VAR_DIR / "celery"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+    CELERY_BROKER_TRANSPORT: str | None = None
 else:
-    CELERY_BROKER_URL = "filesystem://"
-    # The file broker needs its folders before the first message (worker, beat or web).
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = f"sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    # How often an idle worker looks for a message (kombu's default is once a second).
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.2
+    # Remote control (`celery inspect`) needs broadcast messages, which this broker cannot
+    # carry between processes: the worker would only poll its empty control queue.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# Beat's record of when each periodic job last ran: one per VAR_DIR, so two `make run` from
+# one checkout with different VAR_DIRs never share it.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Nothing a page needs is kept here (sessions are in the database); whatever uses
+            # the cache later gets an error within a second, never a hang, if Redis is down.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -224,8 +235,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 APPI_FEE_YEN = env.integer("APPI_FEE_YEN", 1000, minimum=0)
 
 # Security. Production runs behind TLS; these are what `manage.py check --deploy` asks for.
-# Sessions live in the cache (Redis in production) and are written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, never in Redis: every page needs the database anyway, so
+# Redis being down signs nobody out and stops no page (README, "Redis down").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 X_FRAME_OPTIONS = "DENY"
@@ -333,6 +345,51 @@ LETTER_REMINDER_AFTER_DAYS = env.integer("LETTER_REMINDER_AFTER_DAYS", 14, minim
 LETTER_REQUEUE_AFTER_MINUTES = env.integer("LETTER_REQUEUE_AFTER_MINUTES", 5, minimum=1)
 # WeasyPrint reports every layout step at INFO; only its warnings matter in the logs.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
+# --- Content-Security-Policy and Permissions-Policy (issue 14) --------------------------------
+# Everything the pages load is the app's own: its scripts (static/js, never inline, no eval),
+# its stylesheets (no style attributes), the SVG charts drawn on the server, the JSON the
+# progress scripts poll, and the letter preview framed from the same origin. An inline script
+# would need `nonce="{{ request.csp_nonce }}"`. The views that differ say so with django-csp's
+# decorators (the letter preview may be framed by the app's own pages).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# Features no page of this app uses, switched off for the app and anything it might frame.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 
 # --- The data map: connectors to the databases of systems (requests_app/datamap) -------------

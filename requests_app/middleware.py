@@ -1,10 +1,12 @@
-"""Request-wide guards: read-only roles never change anything."""
+"""Request-wide guards: read-only roles never change anything; the browser is told which
+powerful features no page uses (Permissions-Policy)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
@@ -57,3 +59,20 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         super().process_request(request)
+
+
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy` on every response, from settings.PERMISSIONS_POLICY: a feature
+    mapped to no origins is off for the page and everything it frames."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        return response

@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from csp.decorators import csp_replace
 from django import forms
 from django.contrib import messages
 from django.core.files.storage import default_storage
@@ -297,8 +298,10 @@ def _pdf_response(request: HttpRequest, letter: Letter, *, inline: bool) -> Http
 
 
 @method_decorator(xframe_options_sameorigin, name="dispatch")
+@method_decorator(csp_replace({"frame-ancestors": ["'self'"]}), name="dispatch")
 class LetterPreviewView(CapabilityRequiredMixin, View):
-    """The PDF inline, for the preview frame on the letter's page (same origin only)."""
+    """The PDF inline, for the preview frame on the letter's page (same origin only: both
+    X-Frame-Options and the Content-Security-Policy's frame-ancestors say so)."""
 
     capability = Capability.VIEW_CASES
 

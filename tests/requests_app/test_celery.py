@@ -47,14 +47,20 @@ def _reset_connections() -> None:
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
     """Queue for real (not in the test process) on the broker at `url`."""
-    eager, broker_url = app.conf.task_always_eager, app.conf.broker_url
+    eager, broker_url, transport = (
+        app.conf.task_always_eager,
+        app.conf.broker_url,
+        app.conf.broker_transport,
+    )
     app.conf.task_always_eager = False
     app.conf.broker_url = url
+    app.conf.broker_transport = None  # the URL's own (the embedded broker names its class)
     _reset_connections()
     try:
         yield
     finally:
         app.conf.task_always_eager, app.conf.broker_url = eager, broker_url
+        app.conf.broker_transport = transport
         _reset_connections()
 
 
@@ -67,7 +73,14 @@ def _close_worker_connections(**kwargs: Any) -> None:
 def worker_on_redis() -> Iterator[None]:
     """A real Celery worker (solo pool, in a thread) consuming from Redis."""
     assert REDIS_URL
-    with broker_at(REDIS_URL):
+    with worker_on_broker(REDIS_URL):
+        yield
+
+
+@contextmanager
+def worker_on_broker(url: str) -> Iterator[None]:
+    """A real Celery worker (solo pool, in a thread) consuming from the broker at `url`."""
+    with broker_at(url):
         app.control.purge()  # nothing left over from an earlier run
         task_postrun.connect(_close_worker_connections)
         try:

@@ -487,6 +487,7 @@ def test_the_list_filters_and_marks_by_business_days(staff: Any) -> None:
         assert "Clock paused" in html
         assert "7 business days late" in html  # 18-20 and 24-27 Nov (23rd: a holiday)
         move(D(2026, 12, 4))  # Friday: Monday's case is now late, next Monday's not this week
+        client.force_login(staff)  # a new day, a new sign-in: a session lasts 8 hours
         assert listed(due="week") == {friday.reference}
         assert waiting.reference not in listed(due="overdue")
         html = client.get(reverse("requests_app:case_list"), {"due": "week"}).content.decode()
