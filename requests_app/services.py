@@ -34,6 +34,7 @@ from requests_app.choices import (
     RefusalGround,
     RequestKind,
 )
+from requests_app.datamap.rules import outcome_conflicts
 from requests_app.errors import (
     InvalidInput,
     NotPermitted,
@@ -644,6 +645,10 @@ def item_record_outcome(
         refusal_ground = RefusalGround.NONE
     if outcome == Outcome.NOTHING_HELD and item.kind == RequestKind.COMPLAINT:
         raise InvalidInput(_("“No personal data held” is not an outcome of a complaint."))
+    # A department that could not carry it out (the data map's searches) rules out "done".
+    conflicts = outcome_conflicts(item, outcome)
+    if conflicts:
+        raise InvalidInput(conflicts[0], details=conflicts[1:])
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=item.case_id)
         if case.state != CaseState.IN_PROGRESS:

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from requests_app.choices import Relationship, RequestKind
+from requests_app.choices import Outcome, Relationship, RequestKind
 from requests_app.datamap.choices import (
     ALWAYS_EXEMPT_BASES,
     DOMESTIC_EXEMPT_BASES,
     RECORDED_BASES,
+    ChangeAction,
     TaskStatus,
 )
-from requests_app.datamap.models import SearchTask
+from requests_app.datamap.models import ChangeReport, SearchTask
 
 if TYPE_CHECKING:
     from requests_app.models import Case
@@ -143,6 +144,31 @@ def search_blockers(case: Case) -> list[str]:
                 % {"system": task.system.label}
             )
     return blockers
+
+
+def outcome_conflicts(item: Any, outcome: str) -> list[str]:
+    """Why an outcome cannot be recorded given what the departments reported: an item one of
+    them could not carry out (an accepted "could not be done") is not done in full. Staff
+    record it as partly done, not done or done by another measure, on its kind's grounds."""
+    if outcome != Outcome.DONE:
+        return []
+    return [
+        _(
+            "“%(system)s” (%(department)s) could not do this: %(reason)s Record the outcome "
+            "as not done in full, with its ground."
+        )
+        % {
+            "system": report.task.system.label,
+            "department": report.task.department.label,
+            "reason": report.reason,
+        }
+        for report in ChangeReport.objects.filter(
+            task__case_id=item.case_id,
+            task__status=TaskStatus.ACCEPTED,
+            kind=item.kind,
+            action=ChangeAction.CANNOT,
+        ).select_related("task__system", "task__department")
+    ]
 
 
 # --- records of provision to third parties ----------------------------------------------

@@ -452,3 +452,35 @@ def test_a_connector_query_that_writes_is_refused_and_says_so(
     task = fresh(task)
     assert task.connector_state == "failed"
     assert "Nothing was changed" in task.connector_message
+
+
+def test_an_item_a_department_could_not_carry_out_is_not_done_in_full(
+    staff: Any, manager: Any, contact: Any
+) -> None:
+    case = case_for(staff, manager, "correction")
+    task = send(case, staff, "顧客管理データベース")["顧客管理データベース"]
+    find(task, contact, ("連絡先", "住所", "愛知県名古屋市中区栄三丁目4番5号"))
+    services.change_add(
+        task=task,
+        actor=contact,
+        data=services.ChangeData(
+            kind=RequestKind.CORRECTION,
+            action=ChangeAction.CANNOT,
+            reason="登録住所は契約書の住所と一致しており、誤りは確認できませんでした。",
+        ),
+    )
+    answer(task, contact, SearchResult.FOUND)
+    services.task_accept(task=fresh(task), actor=staff)
+    item = case.items.get()
+    with pytest.raises(InvalidInput) as raised:
+        case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
+    assert "could not do this" in raised.value.message
+    assert "誤りは確認できませんでした" in raised.value.message
+    decided = case_services.item_record_outcome(
+        item=item,
+        actor=staff,
+        outcome=Outcome.REFUSED,
+        refusal_ground="business",
+        reasons="調査の結果、登録内容が事実であることを確認しました。",
+    )
+    assert decided.outcome == Outcome.REFUSED
