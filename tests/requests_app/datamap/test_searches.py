@@ -484,3 +484,27 @@ def test_an_item_a_department_could_not_carry_out_is_not_done_in_full(
         reasons="調査の結果、登録内容が事実であることを確認しました。",
     )
     assert decided.outcome == Outcome.REFUSED
+
+
+def test_a_notice_of_purpose_lists_the_purposes_of_the_systems_where_the_person_was_found(
+    staff: Any, manager: Any, contacts: dict[str, Any]
+) -> None:
+    case = case_for(staff, manager, "purpose_notice", relationships=("customer", "investor"))
+    tasks = send(case, staff, "株主名簿", "顧客管理データベース")
+    find(tasks["株主名簿"], contacts["総務部"], ("基本情報", "氏名", "高橋 美咲"))
+    answer(tasks["株主名簿"], contacts["総務部"], SearchResult.FOUND)
+    answer(tasks["顧客管理データベース"], contacts["営業本部"], SearchResult.NOTHING_FOUND)
+    for task in tasks.values():
+        services.task_accept(task=fresh(task), actor=staff)
+    for item in case.items.all():
+        case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
+    case = case_services.case_submit_for_approval(case=case, actor=staff)
+    case = case_services.case_approve(case=case, actor=manager)
+    letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.PURPOSE_NOTICE)
+    assert letter.content["purposes"] == ["investor.1"]
+    letters.letter_generate(letter_id=letter.pk)
+    letter.refresh_from_db()
+    text = pdftotext(stored_bytes(letter)).replace(" ", "").replace("\n", "")
+    assert "株主及び投資家の皆様への情報の提供及び交換" in text
+    # The customer database did not hold her: its purposes are not hers.
+    assert "市場調査" not in text and "製品・サービスをご利用のお客様" not in text
