@@ -67,6 +67,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": queue.VERIFY_AUDIT,
         "schedule": crontab(minute=30, hour=2),
     },
+    # Sign-ins are kept in the database: expired ones are removed nightly.
+    "clear-sessions": {
+        "task": queue.CLEAR_SESSIONS,
+        "schedule": crontab(minute=45, hour=2),
+    },
     # Copies of identity documents whose retention period is over (写しの廃棄), daily.
     "destroy-identity-copies": {
         "task": queue.DESTROY_IDENTITY_COPIES,

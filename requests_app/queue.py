@@ -30,6 +30,7 @@ HANDLE_LONG_WAIT = "requests_app.tasks.handle_long_wait"
 LONG_WAIT_SWEEP = "requests_app.tasks.long_wait_sweep"
 REFRESH_DUE_DATES = "requests_app.tasks.refresh_due_dates"
 VERIFY_AUDIT = "requests_app.tasks.verify_audit"
+CLEAR_SESSIONS = "requests_app.tasks.clear_expired_sessions"
 # requests_app/letters/tasks.py
 GENERATE_LETTER = "requests_app.letters.tasks.generate_letter"
 GENERATE_BATCH = "requests_app.letters.tasks.generate_batch"

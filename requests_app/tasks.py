@@ -12,6 +12,7 @@ import logging
 from datetime import date
 
 from celery import shared_task
+from django.core.management import call_command
 from django.utils import timezone
 
 from requests_app import audit, deadlines, queue, reminders
@@ -103,3 +104,9 @@ def verify_audit(day: str | None = None) -> bool:
     logger.error("The audit trail is broken at %s.", problem)
     reminders.alert_audit_failure(problem=str(problem), day=_day(day))
     return False
+
+
+@shared_task(name=queue.CLEAR_SESSIONS, soft_time_limit=540, time_limit=600)
+def clear_expired_sessions() -> None:
+    """Remove expired sign-ins from the database (Django's `clearsessions`, nightly)."""
+    call_command("clearsessions")

@@ -248,3 +248,20 @@ def test_the_schedule_names_real_tasks_and_the_app_is_safe_by_default() -> None:
     assert app.conf.task_time_limit and app.conf.task_soft_time_limit
     retrying = app.tasks["requests_app.tasks.send_case_reminders"]
     assert retrying.retry_backoff and retrying.max_retries
+
+
+@pytest.mark.django_db
+def test_expired_sign_ins_are_removed_nightly() -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from config.celery import BEAT_SCHEDULE
+    from requests_app import queue
+
+    expired, current = SessionStore(), SessionStore()
+    expired.set_expiry(-60)
+    expired.save()
+    current.save()
+    assert BEAT_SCHEDULE["clear-sessions"]["task"] == queue.CLEAR_SESSIONS
+    tasks.clear_expired_sessions.delay()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current.session_key]
