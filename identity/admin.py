@@ -41,6 +41,7 @@ class DocumentTypeAdmin(ServiceAdmin[DocumentType]):
                     "mask_my_number",
                     "mask_domicile",
                     "mask_pension_number",
+                    "mask_qr_code",
                     "back_shows_my_number",
                 )
             },
@@ -53,9 +54,15 @@ class DocumentTypeAdmin(ServiceAdmin[DocumentType]):
 
     def has_delete_permission(self, request: object, obj: DocumentType | None = None) -> bool:
         # A type in use cannot go (documents point to it); retire it by unticking "accepted".
-        if obj is not None and obj.receiveddocument_set.exists():
+        # The back of a My Number card is fixed in code: never edited, never deleted.
+        if obj is not None and (obj.is_card_back or obj.receiveddocument_set.exists()):
             return False
         return super().has_delete_permission(request, obj)  # type: ignore[arg-type]
+
+    def has_change_permission(self, request: object, obj: DocumentType | None = None) -> bool:
+        if obj is not None and obj.is_card_back:
+            return False
+        return super().has_change_permission(request, obj)  # type: ignore[arg-type]
 
     def save_with_service(self, *, actor: User, obj: DocumentType) -> None:
         services.document_type_save(actor=actor, document_type=obj)

@@ -9,6 +9,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The back of a My Number card is a document type of its own, fixed in code (not reference
+# data an administrator edits): logged as arrived, recorded as destroyed at once, nothing
+# copied from it, and counted by no rule (identity.rules.CARD_BACK_FACTS).
+MY_NUMBER_CARD_BACK = "my_number_card_back"
+
 
 class Proves(models.TextChoices):
     """What a document type is evidence of."""
@@ -18,6 +23,8 @@ class Proves(models.TextChoices):
     GUARDIANSHIP = "guardianship", _("Guardianship of an adult ward (成年後見)")
     APPOINTMENT = "appointment", _("Appointment of an agent (委任)")
     REGISTERED_SEAL = "registered_seal", _("The person's registered seal (実印)")
+    # The back of a My Number card: logged that it arrived, destroyed at once, never evidence.
+    NOTHING = "nothing", _("Nothing: never evidence of identity (the back of a My Number card)")
 
 
 class Masking(models.TextChoices):
@@ -30,6 +37,9 @@ class Masking(models.TextChoices):
     MY_NUMBER = "my_number", _("My Number (個人番号)")
     DOMICILE = "domicile", _("Permanent domicile (本籍)")
     PENSION_NUMBER = "pension_number", _("Basic pension number (基礎年金番号)")
+    # Health insurance cards and eligibility certificates: the QR code carries the insurer
+    # number and the insured person's symbol and number, which may not be collected.
+    QR_CODE = "qr_code", _("QR code carrying the insurance numbers (QRコード)")
 
 
 class Holder(models.TextChoices):

@@ -39,7 +39,6 @@ class DocumentEntry:
     address_shown: str = ""
     issued_on: date | None = None
     expires_on: date | None = None
-    includes_card_back: bool = False
     maskings: tuple[str, ...] = ()
     masking_method: str = MaskingConfirmation.Method.MASKED_BY_STAFF
     masked_by: Any = None
@@ -48,10 +47,11 @@ class DocumentEntry:
 
     @property
     def required_maskings(self) -> list[str]:
-        required = list(self.document_type.required_maskings)
-        if self.includes_card_back and Masking.MY_NUMBER not in required:
-            required.append(str(Masking.MY_NUMBER))
-        return required
+        return list(self.document_type.required_maskings)
+
+    @property
+    def is_card_back(self) -> bool:
+        return self.document_type.is_card_back
 
     @property
     def open_maskings(self) -> list[str]:
@@ -75,6 +75,55 @@ class CaseContext:
         )
 
 
+def _holder_problems(entry: DocumentEntry, context: CaseContext, add: Any) -> None:
+    if entry.holder not in Holder.values:
+        add("holder", _("Choose whose document this is."))
+    elif entry.holder == Holder.AGENT and not context.has_agent:
+        add(
+            "holder",
+            _(
+                "This case has no agent, so a document of an agent cannot be logged. If an agent "
+                "makes the request, correct the case details first."
+            ),
+        )
+    elif entry.holder == Holder.GUARDIAN and not context.has_guardian:
+        add(
+            "holder",
+            _(
+                "No parent or guardian is recorded on this case. Record them first (only a "
+                "requester under 16 needs one)."
+            ),
+        )
+
+
+# Everything that could be typed off a copy: none of it is copied from the back of a
+# My Number card (it shows the My Number, which may not be collected).
+_SHOWN_FIELDS = (
+    "name_shown",
+    "name_kana_shown",
+    "date_of_birth_shown",
+    "address_shown",
+    "issued_on",
+    "expires_on",
+)
+
+
+def _card_back_problems(entry: DocumentEntry, *, has_scan: bool, add: Any) -> None:
+    for name in _SHOWN_FIELDS:
+        if getattr(entry, name):
+            add(
+                name,
+                _(
+                    "Nothing is copied from the back of a My Number card: leave this empty. "
+                    "The back shows the My Number, which may not be collected."
+                ),
+            )
+    if entry.maskings:
+        add("maskings", _("The back of a My Number card is destroyed at once, not masked."))
+    if has_scan:
+        add("scan", _("The back of a My Number card is never scanned or stored."))
+
+
 def entry_problems(
     entry: DocumentEntry, context: CaseContext, *, has_scan: bool = False
 ) -> dict[str, list[str]]:
@@ -94,24 +143,10 @@ def entry_problems(
             _("A document cannot arrive before the request itself (arrival date %(date)s).")
             % {"date": context.arrival_date.isoformat()},
         )
-    if entry.holder not in Holder.values:
-        add("holder", _("Choose whose document this is."))
-    elif entry.holder == Holder.AGENT and not context.has_agent:
-        add(
-            "holder",
-            _(
-                "This case has no agent, so a document of an agent cannot be logged. If an agent "
-                "makes the request, correct the case details first."
-            ),
-        )
-    elif entry.holder == Holder.GUARDIAN and not context.has_guardian:
-        add(
-            "holder",
-            _(
-                "No parent or guardian is recorded on this case. Record them first (only a "
-                "requester under 16 needs one)."
-            ),
-        )
+    _holder_problems(entry, context, add)
+    if entry.is_card_back:
+        _card_back_problems(entry, has_scan=has_scan, add=add)
+        return problems
     if kind.is_identity_document:
         if not entry.name_shown.strip():
             add("name_shown", _("Enter the name exactly as the copy shows it."))
@@ -135,11 +170,6 @@ def entry_problems(
         add("issued_on", _("A document cannot be issued after it arrived."))
     if entry.issued_on and entry.expires_on and entry.expires_on < entry.issued_on:
         add("expires_on", _("The expiry date is before the issue date."))
-    if entry.includes_card_back and not kind.back_shows_my_number:
-        add(
-            "includes_card_back",
-            _("Only a card whose back shows the My Number can have this ticked."),
-        )
     required = entry.required_maskings
     not_applicable = [m for m in entry.maskings if m not in required]
     if not_applicable:
@@ -163,14 +193,6 @@ def entry_problems(
     if has_scan:
         if entry.destroyed_at_once:
             add("scan", _("A copy destroyed at once cannot have a scan."))
-        elif entry.includes_card_back:
-            add(
-                "scan",
-                _(
-                    "The back of a My Number card is never stored: do not scan it. Mask it on "
-                    "the paper or destroy the copy at once."
-                ),
-            )
         elif entry.open_maskings:
             labels = dict(Masking.choices)
             add(

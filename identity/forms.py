@@ -54,7 +54,12 @@ class ReceivedDocumentForm(forms.Form):
 
     holder = forms.ChoiceField(label=_("Whose document"), choices=Holder.choices)
     document_type = forms.ModelChoiceField(
-        label=_("Document type"), queryset=DocumentType.objects.none()
+        label=_("Document type"),
+        queryset=DocumentType.objects.none(),
+        help_text=_(
+            "A copy of the back of a My Number card: choose “My Number card (back)”. Nothing "
+            "is copied from it; it is recorded as destroyed at once and counts for nothing."
+        ),
     )
     received_on = forms.DateField(label=_("Received by post on"), widget=DateInput())
     name_shown = forms.CharField(
@@ -90,11 +95,6 @@ class ReceivedDocumentForm(forms.Form):
         required=False,
         help_text=_("Required for documents with an expiry date."),
     )
-    includes_card_back = forms.BooleanField(
-        label=_("The copy includes the back of a My Number card"),
-        required=False,
-        help_text=_("The back is masked or destroyed at once, and never scanned."),
-    )
     maskings = forms.MultipleChoiceField(
         label=_("Maskings confirmed"),
         choices=Masking.choices,
@@ -126,7 +126,10 @@ class ReceivedDocumentForm(forms.Form):
     scan = forms.FileField(
         label=_("Scan (optional)"),
         required=False,
-        help_text=_("PDF, JPEG or PNG. Stored encrypted; never the back of a My Number card."),
+        help_text=_(
+            "PDF, JPEG or PNG. Stored encrypted. The back of a My Number card is never scanned: "
+            "log it as its own type."
+        ),
     )
 
     def __init__(
@@ -207,7 +210,6 @@ class ReceivedDocumentForm(forms.Form):
             address_shown=data.get("address_shown", ""),
             issued_on=data.get("issued_on"),
             expires_on=data.get("expires_on"),
-            includes_card_back=bool(data.get("includes_card_back")),
             maskings=tuple(data.get("maskings") or ()),
             masking_method=data.get("masking_method") or MaskingConfirmation.Method.MASKED_BY_STAFF,
             masked_by=data.get("masked_by") if data.get("maskings") else None,
@@ -227,7 +229,6 @@ class ReceivedDocumentForm(forms.Form):
             "address_shown": entry.address_shown,
             "issued_on": entry.issued_on,
             "expires_on": entry.expires_on,
-            "includes_card_back": entry.includes_card_back,
             "maskings": list(entry.maskings),
             "masking_method": entry.masking_method,
             "masked_by": entry.masked_by,

@@ -22,6 +22,7 @@ from identity.choices import Holder, Proves
 from identity.models import DocumentType, Guardian, ReceivedDocument
 from identity.rules import (
     APPOINTED_AGENT,
+    CARD_BACK_FACTS,
     MINOR_AGE,
     CaseFacts,
     DocumentFacts,
@@ -91,6 +92,8 @@ def guardian_of(case: Case) -> Guardian | None:
 
 
 def type_facts(kind: DocumentType) -> TypeFacts:
+    if kind.is_card_back:
+        return CARD_BACK_FACTS  # fixed in code: its row in the reference data is not read
     return TypeFacts(
         code=kind.code,
         name_ja=kind.name_ja,
@@ -241,7 +244,7 @@ def _examples() -> _Examples:
     identity = [
         kind
         for kind in kinds
-        if kind.proves == Proves.IDENTITY
+        if kind.is_identity_document
         and (kind.accepted_from is None or kind.accepted_from <= today)
         and (kind.accepted_until is None or kind.accepted_until >= today)
     ]

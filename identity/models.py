@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from identity.choices import GuardianRelationship, Holder, Masking, Proves
+from identity.choices import MY_NUMBER_CARD_BACK, GuardianRelationship, Holder, Masking, Proves
 from requests_app.validators import postal_code_validator
 
 __all__ = [
@@ -60,11 +60,17 @@ class DocumentType(models.Model):
     mask_pension_number = models.BooleanField(
         _("basic pension number must be masked"), default=False
     )
+    mask_qr_code = models.BooleanField(
+        _("QR code must be masked"),
+        default=False,
+        help_text=_("Health insurance cards and eligibility certificates: it carries the numbers."),
+    )
     back_shows_my_number = models.BooleanField(
         _("the back of the card shows the My Number"),
         default=False,
         help_text=_(
-            "A copy of the back is masked or destroyed at once and is never stored as a scan."
+            "A copy of the back is logged as the back of a My Number card: destroyed at once, "
+            "never stored as a scan, never counted as an identity document."
         ),
     )
     accepted_from = models.DateField(
@@ -117,12 +123,20 @@ class DocumentType(models.Model):
             (self.mask_my_number, Masking.MY_NUMBER),
             (self.mask_domicile, Masking.DOMICILE),
             (self.mask_pension_number, Masking.PENSION_NUMBER),
+            (self.mask_qr_code, Masking.QR_CODE),
         )
+        if self.is_card_back:
+            return []
         return [str(masking) for flag, masking in flags if flag]
 
     @property
     def is_identity_document(self) -> bool:
-        return self.proves == Proves.IDENTITY
+        return self.proves == Proves.IDENTITY and not self.is_card_back
+
+    @property
+    def is_card_back(self) -> bool:
+        """The back of a My Number card: fixed in code, never an identity document."""
+        return self.code == MY_NUMBER_CARD_BACK
 
 
 class ReceivedDocumentQuerySet(models.QuerySet["ReceivedDocument"]):
@@ -162,9 +176,6 @@ class ReceivedDocument(models.Model):
     address_shown = models.CharField(_("address as shown"), max_length=200, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("valid until"), null=True, blank=True)
-    includes_card_back = models.BooleanField(
-        _("the copy includes the back of the card (My Number side)"), default=False
-    )
     paper_location = models.CharField(_("where the paper copy is kept"), max_length=100, blank=True)
     # The copy was shredded on the spot (e.g. an unmasked My Number) once the facts were read.
     destroyed_at_once = models.BooleanField(_("copy destroyed at once"), default=False)
@@ -241,10 +252,11 @@ class ReceivedDocument(models.Model):
 
     @property
     def required_maskings(self) -> list[str]:
-        required = list(self.document_type.required_maskings)
-        if self.includes_card_back and Masking.MY_NUMBER not in required:
-            required.append(str(Masking.MY_NUMBER))
-        return required
+        return list(self.document_type.required_maskings)
+
+    @property
+    def is_card_back(self) -> bool:
+        return self.document_type.is_card_back
 
     @property
     def paper_kept(self) -> bool:

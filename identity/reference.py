@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from identity.choices import Proves
+from identity.choices import MY_NUMBER_CARD_BACK, Proves
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class SeedType:
     mask_my_number: bool = False
     mask_domicile: bool = False
     mask_pension_number: bool = False
+    mask_qr_code: bool = False
     back_shows_my_number: bool = False
     accepted_from: date | None = None
     accepted_until: date | None = None
@@ -41,7 +42,9 @@ class SeedType:
 
 
 SEED_TYPES: tuple[SeedType, ...] = (
-    # Permanent domicile: older licences print it; it is blacked out.
+    # IC licences, the only kind in use since 2010, do not print the permanent domicile (本籍):
+    # it is in the chip only, so there is nothing to mask. A licence on a My Number card
+    # (マイナ免許証, since March 2025) is a My Number card.
     SeedType(
         "drivers_licence",
         "運転免許証",
@@ -49,16 +52,17 @@ SEED_TYPES: tuple[SeedType, ...] = (
         shows_address=True,
         expires=True,
         has_photo=True,
-        mask_domicile=True,
     ),
     # None issued since 2 Dec 2024; every card expired by 1 Dec 2025 at the latest. Insurer
-    # numbers and symbols may not be collected (since Oct 2020).
+    # numbers and symbols may not be collected (since Oct 2020), nor the QR code that
+    # carries them.
     SeedType(
         "health_insurance_card",
         "健康保険証",
         "Health insurance card",
         shows_address=True,
         mask_insurer_number=True,
+        mask_qr_code=True,
         accepted_until=date(2025, 12, 1),
     ),
     # Issued from Feb 2020 without an address page: never proves the address.
@@ -73,6 +77,7 @@ SEED_TYPES: tuple[SeedType, ...] = (
         shows_address=True,
         expires=True,
         mask_insurer_number=True,
+        mask_qr_code=True,
         accepted_from=date(2024, 12, 2),
     ),
     # The front only: the number on the back is never collected or stored.
@@ -84,6 +89,14 @@ SEED_TYPES: tuple[SeedType, ...] = (
         expires=True,
         has_photo=True,
         back_shows_my_number=True,
+    ),
+    # The back: its own type, fixed in code (identity.rules.CARD_BACK_FACTS). Logged only to
+    # record that it arrived and was destroyed at once; never an identity document.
+    SeedType(
+        MY_NUMBER_CARD_BACK,
+        "マイナンバーカード（裏面）",
+        "My Number card (back)",
+        proves=Proves.NOTHING,
     ),
     SeedType(
         "residence_card",
@@ -128,6 +141,15 @@ SEED_TYPES: tuple[SeedType, ...] = (
         max_age_months=3,
     ),
 )
+
+
+# The seeded types whose rules changed with the law as read in late 2026 (issue 12): their
+# rows are updated once by a migration (identity 0006), whatever was seeded before.
+UPDATED_RULES = {
+    "drivers_licence": {"mask_domicile": False},
+    "health_insurance_card": {"mask_qr_code": True},
+    "eligibility_certificate": {"mask_qr_code": True},
+}
 
 
 def seed_document_types(apps: Any = None, *, set_rules_of_existing: bool = False) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from identity.choices import Holder, Masking, Proves
+from identity.choices import MY_NUMBER_CARD_BACK, Holder, Masking, Proves
 from identity.names import addresses_match, kana_key, names_match
 
 # Policy Section 13: a person under 16 needs a parent's or guardian's permission; the age is
@@ -71,7 +71,14 @@ class DocumentFacts:
 
     @property
     def proves_identity(self) -> bool:
-        return self.type.proves == Proves.IDENTITY
+        return self.type.proves == Proves.IDENTITY and self.counts
+
+    @property
+    def counts(self) -> bool:
+        """The back of a My Number card never counts toward any rule, whatever its row in
+        the reference data says: the law forbids collecting the number, so a copy of it is
+        never evidence of anything (it is logged only to record its destruction)."""
+        return self.type.code != MY_NUMBER_CARD_BACK
 
 
 @dataclass(frozen=True)
@@ -702,8 +709,21 @@ def masking_confirmed(facts: CaseFacts) -> RuleResult:
 # --- all rules ---------------------------------------------------------------------------
 
 
+# What the back of a My Number card is, fixed here whatever the reference data says.
+CARD_BACK_FACTS = TypeFacts(
+    code=MY_NUMBER_CARD_BACK,
+    name_ja="マイナンバーカード（裏面）",
+    name_en="My Number card (back)",
+    proves=Proves.NOTHING,
+)
+
+
 def evaluate(facts: CaseFacts) -> list[RuleResult]:
-    """Every rule that applies to the case, in the order the case page shows them."""
+    """Every rule that applies to the case, in the order the case page shows them.
+
+    Copies that count toward no rule (the back of a My Number card) are left out first, so
+    no rule, present or future, can count them."""
+    facts = replace(facts, documents=tuple(d for d in facts.documents if d.counts))
     agent_acts = bool(facts.agent_kind) and facts.agent is not None
     results = party_rules(
         facts,

@@ -40,6 +40,7 @@ from identity.models import (
     ReceivedDocument,
 )
 from requests_app import audit, reference_data
+from requests_app import services as case_services
 from requests_app.choices import OPEN_STATES, CaseState
 from requests_app.errors import InvalidInput
 from requests_app.models import Case
@@ -48,8 +49,15 @@ from requests_app.permissions import Capability, has_capability, require
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-# Documents are logged while the case is being checked; afterwards the verdict is settled.
-DOCUMENT_STATES = frozenset({CaseState.RECEIVED, CaseState.AWAITING_IDENTITY})
+# Documents are logged while the case is being checked, or when what was asked for arrives
+# while the case waits for it; afterwards the verdict is settled.
+DOCUMENT_STATES = frozenset(
+    {CaseState.RECEIVED, CaseState.AWAITING_IDENTITY, CaseState.AWAITING_DOCUMENTS}
+)
+# Before these the identity check has not been settled: a changed verdict is no news.
+CHECKING_STATES = frozenset(
+    {CaseState.RECEIVED, CaseState.AWAITING_IDENTITY, CaseState.AWAITING_DOCUMENTS}
+)
 
 
 def _lock(case_id: int) -> Case:
@@ -77,7 +85,7 @@ def _record_result_change(
     document entered in error and withdrawn) is its own audit entry: the verification
     relied on what is now different. Before then, each document's own entry carries the
     rule outcomes."""
-    if before.passed == after.passed or case.state in DOCUMENT_STATES:
+    if before.passed == after.passed or case.state in CHECKING_STATES:
         return
     audit.record(
         action="case.identity.result_changed",
@@ -88,6 +96,11 @@ def _record_result_change(
 
 
 # --- logging a document ------------------------------------------------------------------
+
+
+def _check_problems_before_arrival(entry: DocumentEntry, case: Case, *, has_scan: bool) -> None:
+    """A wrong entry must not end the wait: check it before the arrival is recorded."""
+    _raise_problems(entry_problems(entry, CaseContext.of(case), has_scan=has_scan))
 
 
 def _raise_problems(problems: dict[str, list[str]]) -> None:
@@ -111,7 +124,6 @@ def document_record(
     address_shown: str = "",
     issued_on: date | None = None,
     expires_on: date | None = None,
-    includes_card_back: bool = False,
     maskings: Sequence[str] = (),
     masking_method: str = MaskingConfirmation.Method.MASKED_BY_STAFF,
     masked_by: Any = None,
@@ -119,8 +131,17 @@ def document_record(
     paper_location: str = "",
     scan: scans.Scan | None = None,
 ) -> ReceivedDocument:
-    """Log a copy of an identity document (or proof of authority) that arrived by post."""
+    """Log a copy of an identity document (or proof of authority) that arrived by post.
+
+    A copy of the back of a My Number card is logged as exactly that: nothing is copied from
+    it and it is recorded as destroyed at once (it counts toward no rule).
+
+    While the case waits on the person for documents, logging one that arrived is the
+    arrival of what was asked: the wait ends on the day the copy was received.
+    """
     require(actor, Capability.WORK_CASES)
+    if document_type.is_card_back:
+        destroyed_at_once = True
     entry = DocumentEntry(
         document_type=document_type,
         received_on=received_on,
@@ -131,7 +152,6 @@ def document_record(
         address_shown=address_shown.strip(),
         issued_on=issued_on,
         expires_on=expires_on,
-        includes_card_back=includes_card_back,
         maskings=tuple(dict.fromkeys(maskings)),
         masking_method=masking_method,
         masked_by=masked_by,
@@ -148,6 +168,14 @@ def document_record(
         locked = _lock(case.pk)
         if locked.state not in DOCUMENT_STATES:
             raise InvalidInput(_("Identity documents are logged before identity is verified."))
+        waited_since = locked.waiting_since
+        if locked.state == CaseState.AWAITING_DOCUMENTS and (
+            waited_since is None or entry.received_on >= waited_since
+        ):
+            _check_problems_before_arrival(entry, locked, has_scan=scan is not None)
+            locked = case_services.case_receive_documents(
+                case=locked, actor=actor, received_on=entry.received_on
+            )
         if not document_type.active:
             raise InvalidInput(_("This document type is no longer accepted."))
         _raise_problems(entry_problems(entry, CaseContext.of(locked), has_scan=scan is not None))
@@ -164,7 +192,6 @@ def document_record(
             address_shown=entry.address_shown,
             issued_on=entry.issued_on,
             expires_on=entry.expires_on,
-            includes_card_back=entry.includes_card_back,
             destroyed_at_once=entry.destroyed_at_once,
             copy_destroyed_at=now if entry.destroyed_at_once else None,
             copy_destroyed_by=actor if entry.destroyed_at_once else None,
@@ -203,6 +230,7 @@ def document_record(
                 "maskings_confirmed": list(entry.maskings),
                 "maskings_open": entry.open_maskings,
                 "destroyed_at_once": entry.destroyed_at_once,
+                "card_back": entry.is_card_back,
                 "image_stored": scan is not None,
                 # What the uploaded PDF carried that the stored copy left out (scans.py).
                 "active_content_removed": list(scan.removed) if scan else [],
@@ -564,7 +592,17 @@ def _destroy_for_case(
 def document_type_save(*, actor: User, document_type: DocumentType) -> DocumentType:
     """Add a document type, or change one to its edited values (masking rules, accepted
     dates ...); audited with the fields that changed, before and after. The gate reads the
-    types whenever it is asked, so every case still being checked follows the new rules."""
+    types whenever it is asked, so every case still being checked follows the new rules.
+
+    The back of a My Number card is fixed in code (identity.rules.CARD_BACK_FACTS): it is not
+    reference data, and no edit of it, nor a new type under its code, is accepted."""
+    if document_type.is_card_back:
+        raise InvalidInput(
+            _(
+                "The back of a My Number card is fixed by law and in the code: it is never an "
+                "identity document and cannot be edited."
+            )
+        )
     reference_data.save_reference(actor=actor, obj=document_type)
     return document_type
 
@@ -574,6 +612,8 @@ def document_types_delete(*, actor: User, document_types: Iterable[DocumentType]
     (untick "accepted"), because its documents and their verdicts refer to it."""
     require(actor, Capability.MANAGE_REFERENCE_DATA)
     wanted = list(document_types)
+    if any(document_type.is_card_back for document_type in wanted):
+        raise InvalidInput(_("The back of a My Number card is fixed in the code: it stays."))
     with transaction.atomic():
         # Locked first: a document logged meanwhile would wait for this transaction.
         locked = list(

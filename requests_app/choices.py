@@ -51,6 +51,17 @@ class Relationship(models.TextChoices):
     OTHER = "other", _("Other or unknown")
 
 
+class Title(models.TextChoices):
+    """How the person asked to be addressed in English letters (optional; 様 otherwise)."""
+
+    NONE = "", _("No title (様 after the name)")
+    MR = "Mr", _("Mr")
+    MS = "Ms", _("Ms")
+    MRS = "Mrs", _("Mrs")
+    MX = "Mx", _("Mx")
+    DR = "Dr", _("Dr")
+
+
 class MailType(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary mail")
     REGISTERED = "registered", _("Registered mail (書留)")
@@ -72,19 +83,29 @@ class AgentKind(models.TextChoices):
 
 
 class CaseState(models.TextChoices):
+    """The case's states. Values are hashed into the audit chain: never rename one; change
+    the label, or add a state."""
+
     RECEIVED = "received", _("Received")
-    AWAITING_IDENTITY = "awaiting_identity", _("Awaiting identity verification")
+    # The company's own work: the clock runs (documents in the envelope are checked here).
+    AWAITING_IDENTITY = "awaiting_identity", _("Checking identity documents")
+    # Waiting on the person, from the day the request for documents was mailed.
+    AWAITING_DOCUMENTS = "awaiting_documents", _("Waiting for documents from the requester")
     IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
-    AWAITING_FEE = "awaiting_fee", _("Awaiting fee")
+    AWAITING_FEE = "awaiting_fee", _("Waiting for the fee from the requester")
     IN_PROGRESS = "in_progress", _("In progress")
-    AWAITING_COMPLETION = "awaiting_completion", _("Awaiting completion by the requester")
+    AWAITING_COMPLETION = (
+        "awaiting_completion",
+        _("Waiting for the requester to complete the request"),
+    )
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    # No item granted, whatever the kind (不開示等の決定): not only disclosures.
+    REFUSED = "refused", _("Decision not to act")
     REPLY_SENT = "reply_sent", _("Reply sent")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
-    ABANDONED = "abandoned", _("Abandoned")
+    ABANDONED = "abandoned", _("Closed: no response from the requester")
 
 
 S = CaseState
@@ -92,14 +113,20 @@ OPEN_STATES = frozenset(set(S) - {S.CLOSED, S.WITHDRAWN, S.ABANDONED})
 # Open and the reply not yet mailed: the deadline clock runs (or is paused) only in these.
 # Once the reply is sent the obligation is met, even if closing the case waits a while.
 AWAITING_REPLY_STATES = OPEN_STATES - {S.REPLY_SENT}
-# States in which the case waits on the requester (documents, fee, completion: 補正).
+# States in which the case waits on the requester: each is entered when the request for
+# documents, fee or completion (補正) is mailed, and left when staff record that what was
+# asked arrived. Checking what came in the envelope is the company's work and not among them.
+# The deadline clock pauses in these (deadlines.py), the case list's "waiting on the
+# requester" and the dashboard count them, long waits are flagged in them (reminders.py) and
+# only from them may a case be closed for want of a response.
 WAITING_ON_REQUESTER_STATES = frozenset(
-    {S.AWAITING_IDENTITY, S.AWAITING_FEE, S.AWAITING_COMPLETION}
+    {S.AWAITING_DOCUMENTS, S.AWAITING_FEE, S.AWAITING_COMPLETION}
 )
 # States in which the due date may be extended: open, and the reply not yet mailed.
 EXTENDABLE_STATES = [
     S.RECEIVED,
     S.AWAITING_IDENTITY,
+    S.AWAITING_DOCUMENTS,
     S.IDENTITY_VERIFIED,
     S.AWAITING_FEE,
     S.IN_PROGRESS,
@@ -111,6 +138,7 @@ EXTENDABLE_STATES = [
 WITHDRAWABLE_STATES = [
     S.RECEIVED,
     S.AWAITING_IDENTITY,
+    S.AWAITING_DOCUMENTS,
     S.IDENTITY_VERIFIED,
     S.AWAITING_FEE,
     S.IN_PROGRESS,
@@ -121,20 +149,18 @@ WITHDRAWABLE_STATES = [
 
 
 class Outcome(models.TextChoices):
+    """Every outcome an item can have. Which ones a kind of request may have, and on which
+    grounds, and what each is called for that kind, is requests_app/outcomes.py."""
+
     PENDING = "", _("Not decided")
     DONE = "done", _("Done in full")
     PARTLY_DONE = "partly_done", _("Partly done")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", _("Not done")
     NOTHING_HELD = "nothing_held", _("No personal data held")
-
-
-class RefusalGround(models.TextChoices):
-    """Art. 33(2) and the policy's Section 14.2."""
-
-    NONE = "", _("None")
-    HARM = "harm", _("Harm to the life, body, property or other rights of a person")
-    BUSINESS = "business", _("Significant impediment to the proper operation of the business")
-    OTHER_LAW = "other_law", _("Violation of another law")
+    # Art. 35(2),(4),(6): a different measure, because doing it is costly or difficult.
+    DIFFERENT_MEASURE = "different_measure", _("An alternative measure instead")
+    # Art. 33(2): disclosed in writing, because the chosen method is costly or difficult.
+    OTHER_METHOD = "other_method", _("Disclosed in writing instead of the method chosen")
 
 
 class FeeForm(models.TextChoices):

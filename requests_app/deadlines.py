@@ -8,10 +8,12 @@ item's due date; the earliest is the case's. How the clock runs:
   as the kind's policy says. A target in calendar days that ends on a closed day is brought
   forward to the last working day before it: the office cannot mail a reply on a closed day,
   and the 14-day targets exist to answer before the person may sue (APPI Art. 39).
-- While the case waits on the requester (identity documents, fee, completion 補正) the clock
-  pauses, if the kind's policy says so. Like arrival, the day the wait begins still counts and
-  the day it ends does not: the clock resumes the day after the answer arrived. While a case
-  waits, its due date is the earliest it can now be: as if the answer arrived today.
+- While the case waits on the requester (documents, fee, completion 補正) the clock pauses, if
+  the kind's policy says so: from the day the request to the person was mailed up to and
+  including the day staff record that what was asked arrived (the arrival date they enter
+  counts, not the day they enter it); the clock resumes the day after. Checking what came in
+  the envelope is the company's own work and never pauses it. While a case waits, its due
+  date is the earliest it can now be: as if the answer arrived today.
 - An extension (期限の延長) sets a new date; later pauses move it on like any other.
 
 `refresh_due_date` stores the result on the case (due date, the day reminders start, whether
@@ -125,8 +127,22 @@ class _Tick(NamedTuple):
     until: date | None = None
 
 
+def _payload_date(event: HistoryEvent, key: str) -> date | None:
+    raw = (event.payload or {}).get(key) if isinstance(event.payload, dict) else None
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _ticks(events: Iterable[HistoryEvent]) -> tuple[list[_Tick], date | None]:
-    """The clock's events in order, and the day the current wait began (if waiting)."""
+    """The clock's events in order, and the day the current wait began (if waiting).
+
+    A wait begins on the day the request to the person was mailed (`asked_on` in the event
+    that entered the waiting state) and ends on the day staff record that what was asked
+    arrived (`received_on`); neither day counts. Events written before those dates were
+    recorded use the day of the event itself.
+    """
     ticks: list[_Tick] = []
     waiting_since: date | None = None
     for event in events:
@@ -138,10 +154,14 @@ def _ticks(events: Iterable[HistoryEvent]) -> tuple[list[_Tick], date | None]:
         elif event.to_state:
             waiting = event.to_state in WAITING_ON_REQUESTER_STATES
             if waiting and waiting_since is None:
-                ticks.append(_Tick(day, "pause"))
-                waiting_since = day
+                asked = _payload_date(event, "asked_on") or day
+                # The clock counts up to the day before the request was mailed.
+                ticks.append(_Tick(asked - timedelta(days=1), "pause"))
+                waiting_since = asked
             elif not waiting and waiting_since is not None:
-                ticks.append(_Tick(day, "resume"))
+                arrived = _payload_date(event, "received_on") or day
+                # ... and again from the day after what was asked arrived.
+                ticks.append(_Tick(max(arrived, waiting_since), "resume"))
                 waiting_since = None
     return ticks, waiting_since
 

@@ -9,22 +9,27 @@ ACTION_LABELS = {
     "case.assigned": _("Assignee changed"),
     "case.note.added": _("Note added"),
     "case.item.decided": _("Outcome recorded"),
+    "case.item.review_flagged": _("Outcome to be decided again (its ground does not fit its kind)"),
     "case.fee.received": _("Fee received"),
-    "case.fee.requested": _("Waiting for the fee"),
-    "case.identity.requested": _("Identity check started"),
+    "case.fee.requested": _("Request for the fee mailed: waiting on the requester"),
+    "case.identity.requested": _("Checking of identity documents started"),
+    "case.documents.requested": _("Request for documents mailed: waiting on the requester"),
+    "case.documents.received": _("What was asked for arrived"),
     "case.identity.document_received": _("Identity document logged"),
     "case.identity.verified": _("Identity verified"),
     "case.work.started": _("Work started"),
-    "case.completion.requested": _("Completion requested from the person (補正)"),
+    "case.completion.requested": _(
+        "Request for completion (補正) mailed: waiting on the requester"
+    ),
     "case.completion.received": _("Completion received"),
     "case.approval.requested": _("Submitted for approval"),
     "case.decision.approved": _("Decision approved"),
     "case.decision.returned": _("Returned for rework"),
-    "case.decision.refused": _("Request refused"),
+    "case.decision.refused": _("Decision not to act on the request"),
     "case.reply.sent": _("Reply mailed"),
     "case.closed": _("Case closed"),
     "case.withdrawn": _("Request withdrawn"),
-    "case.abandoned": _("Closed as abandoned"),
+    "case.abandoned": _("Closed: no response from the requester"),
     "case.identity.document_withdrawn": _("Identity document withdrawn (entered in error)"),
     "case.identity.masking_confirmed": _("Masking of an identity document confirmed"),
     "case.identity.copy_destroyed": _("Copy of an identity document destroyed at once"),
@@ -35,7 +40,9 @@ ACTION_LABELS = {
     "case.identity.copies_destroyed": _("Copies destroyed (retention period over)"),
     "case.identity.paper_shredded": _("Shredding of a paper copy confirmed"),
     "case.deadline.extended": _("Due date extended"),
-    "case.abandonment.flagged": _("Marked for abandonment (waited too long on the requester)"),
+    "case.abandonment.flagged": _(
+        "Marked for closing for want of a response (waited too long on the requester)"
+    ),
     # Reference data and users (the admin; requests_app/reference_data.py). "reference.saved"
     # is how entries read before changes were recorded field by field.
     "reference.saved": _("Reference data saved"),
@@ -63,6 +70,9 @@ ACTION_LABELS = {
     "case.letter.viewed": _("Letter opened"),
     "case.item.records_added": _("Data found recorded"),
     "case.item.record_removed": _("Data row removed"),
+    "case.item.record_excluded": _(
+        "Record of provision marked as excluded by the Cabinet Order (left out of the letter)"
+    ),
     "case.item.change_added": _("Change recorded (before and after)"),
     "case.item.change_removed": _("Change record removed"),
     "case.item.record_edited": _("Data row reworded"),

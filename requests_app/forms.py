@@ -19,13 +19,20 @@ from requests_app.choices import (
     DisclosureMethod,
     FeeForm,
     MailType,
-    Outcome,
-    RefusalGround,
     Relationship,
     RequestKind,
+    Title,
 )
 from requests_app.deadlines import extension_problems
-from requests_app.models import Case
+from requests_app.models import Case, RequestItem
+from requests_app.outcomes import (
+    decision_problems,
+    ground_choices,
+    grounds_by_outcome,
+    outcome_choices,
+    rules_for,
+    single_ground,
+)
 from requests_app.people import person_name
 from requests_app.selectors import CaseFilters, workers
 from requests_app.services import CaseData, ItemData, RequesterData
@@ -56,6 +63,12 @@ class CaseDetailsForm(forms.Form):
         initial=[Relationship.CUSTOMER],
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checklist"}),
         help_text=_("Tick every one that applies: the systems to search follow from these."),
+    )
+    title = forms.ChoiceField(
+        label=_("Title in English letters"),
+        choices=Title.choices,
+        required=False,
+        help_text=_("Only if the person gave one; otherwise letters write 様 after the name."),
     )
 
     arrival_date = forms.DateField(label=_("Arrival date (到達日)"), widget=DateInput())
@@ -359,28 +372,115 @@ class TransitionForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices[1:])
+    """The decision on one item: only the outcomes and grounds of the item's kind."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"))
     refusal_ground = forms.ChoiceField(
-        label=_("Refusal ground"), choices=RefusalGround.choices, required=False
+        label=_("Ground under the Act"),
+        required=False,
+        help_text=_("For not doing all that was asked, or doing it another way."),
     )
     reasons = forms.CharField(
         label=_("Reasons"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("In your own words; the letter quotes them (Art. 36)."),
     )
+    measure = forms.CharField(
+        label=_("The alternative measure taken"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required with an alternative measure (Art. 35(2), (4)); the letter states it."
+        ),
+    )
+
+    def __init__(self, *args: Any, item: RequestItem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        kind = item.kind
+        self.fields["outcome"].choices = outcome_choices(kind)  # type: ignore[attr-defined]
+        grounds = ground_choices(kind)
+        if grounds:
+            self.fields["refusal_ground"].choices = [  # type: ignore[attr-defined]
+                ("", "—"),
+                *grounds,
+            ]
+        else:
+            del self.fields["refusal_ground"]
+        if not any(rule.needs_measure for rule in rules_for(kind).outcomes):
+            del self.fields["measure"]
+        # Which grounds go with which outcome: the page shows only those that fit.
+        self.grounds_by_outcome = grounds_by_outcome(kind)
 
     def clean_reasons(self) -> str:
         return text.clean_text(self.cleaned_data["reasons"], multiline=True)
 
+    def clean_measure(self) -> str:
+        return text.clean_text(self.cleaned_data.get("measure", ""), multiline=True)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("outcome") in (Outcome.REFUSED, Outcome.PARTLY_DONE):
-            if not data.get("refusal_ground"):
-                self.add_error("refusal_ground", _("A refusal needs its statutory ground."))
-            if not data.get("reasons"):
-                self.add_error("reasons", _("A refusal must give its reasons (Art. 36)."))
+        outcome = data.get("outcome", "")
+        if not outcome:
+            return data
+        data.setdefault("refusal_ground", "")
+        data.setdefault("measure", "")
+        data["refusal_ground"] = data["refusal_ground"] or single_ground(self.item.kind, outcome)
+        for field, message in decision_problems(
+            kind=self.item.kind,
+            outcome=outcome,
+            ground=data["refusal_ground"],
+            reasons=data.get("reasons", ""),
+            measure=data["measure"],
+        ).items():
+            self.add_error(field if field in self.fields else None, message)
         return data
+
+    def decision(self) -> dict[str, str]:
+        """What the service takes (call after is_valid())."""
+        data = self.cleaned_data
+        return {
+            "outcome": data["outcome"],
+            "refusal_ground": data.get("refusal_ground", ""),
+            "reasons": data.get("reasons", ""),
+            "measure": data.get("measure", ""),
+        }
+
+
+class ArrivalForm(forms.Form):
+    """What the requester was asked for arrived: the day it arrived ends the wait."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    received_on = forms.DateField(
+        label=_("Arrived on"),
+        widget=DateInput(),
+        help_text=_("The clock runs again from the day after."),
+    )
+    reason = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids on a page with other forms that take a reason.
+        kwargs.setdefault("auto_id", "arrival_%s")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("received_on", timezone.localdate())
+
+    def clean_received_on(self) -> date:
+        value: date = self.cleaned_data["received_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date it arrived cannot be in the future."))
+        return value
+
+    def clean_reason(self) -> str:
+        return text.clean_text(self.cleaned_data["reason"], multiline=True)
 
 
 class NoteForm(forms.Form):
@@ -426,6 +526,8 @@ class ExtensionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, case: Case, calendar: Any, **kwargs: Any) -> None:
+        # Its own ids: the letters' form on the same page has a new due date too.
+        kwargs.setdefault("auto_id", "extension_%s")
         super().__init__(*args, **kwargs)
         self.case = case
         self.calendar = calendar

@@ -36,21 +36,32 @@ from requests_app.choices import (
     MailType,
     MessageKind,
     Outcome,
-    RefusalGround,
     Relationship,
     RequestKind,
+    Title,
+)
+from requests_app.outcomes import (
+    Review,
+    decision_problems,
+    fitting_decisions_q,
+    ground_article,
+    ground_label,
+    is_granted,
+    outcome_label,
 )
 from requests_app.permissions import CAPABILITY_LABELS, Capability, capability_check
 from requests_app.validators import postal_code_validator, relationships_validator
 from requests_app.workflow import (
     ALL_ITEMS_DECIDED,
-    ALL_ITEMS_REFUSED,
     CLOCK_RUNNING,
     FEE_NEEDED,
     FEE_SETTLED,
     IDENTITY_VERIFIED,
+    NO_DECIDING_LETTER_MAILED,
+    NOTHING_GRANTED,
     REPLY_LETTERS_SENT,
     SEARCHES_FINISHED,
+    SOMETHING_GRANTED,
 )
 
 S = CaseState
@@ -100,6 +111,10 @@ class Requester(models.Model):
         _("relationships to the company"),
         default=default_relationships,
         validators=[relationships_validator],
+    )
+    # English letters: "Dear Ms …" when the person gave a title, "Dear … 様" otherwise.
+    title = models.CharField(
+        _("title in English letters"), max_length=8, choices=Title.choices, blank=True
     )
 
     class Meta:
@@ -188,7 +203,7 @@ class Case(FSMModelMixin, models.Model):
     waiting_since = models.DateField(_("waiting on the requester since"), null=True, blank=True)
     clock_paused = models.BooleanField(_("deadline clock paused"), default=False)
     flagged_for_abandonment_on = models.DateField(
-        _("marked for abandonment on"), null=True, blank=True
+        _("marked for closing (no response) on"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -292,13 +307,48 @@ class Case(FSMModelMixin, models.Model):
         target=S.AWAITING_IDENTITY,
         permission=can_work,
         custom={
-            "label": _("Start identity check"),
+            "label": _("Start checking identity documents"),
             "action": "case.identity.requested",
             "reason": "none",
         },
     )
     def begin_identity_check(self) -> None:
-        """The envelope is opened and logged; the case now waits on identity verification."""
+        """The envelope is opened and logged; staff check the documents that came in it.
+        This is the company's own work: the deadline clock keeps running."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_IDENTITY,
+        target=S.AWAITING_DOCUMENTS,
+        permission=can_work,
+        custom={
+            "label": _("Wait for the documents asked for"),
+            "action": "case.documents.requested",
+            "reason": "none",
+            # Happens when the request for documents is recorded as mailed (letters).
+            "automatic": True,
+        },
+    )
+    def request_documents(self) -> None:
+        """The request for missing or defective documents went out by post: from the day it
+        was mailed, the case waits on the person (the clock pauses)."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_DOCUMENTS,
+        target=S.AWAITING_IDENTITY,
+        permission=can_work,
+        custom={
+            "label": _("What was asked for arrived"),
+            "action": "case.documents.received",
+            "reason": "optional",
+            # Needs the day it arrived: the case page draws its own form for it.
+            "own_form": True,
+        },
+    )
+    def receive_documents(self) -> None:
+        """What the person was asked for arrived; staff check it (the clock runs again from
+        the day after the arrival date they enter)."""
 
     @transition(
         field=state,
@@ -321,10 +371,16 @@ class Case(FSMModelMixin, models.Model):
         target=S.AWAITING_FEE,
         permission=can_work,
         conditions=[FEE_NEEDED],
-        custom={"label": _("Wait for the fee"), "action": "case.fee.requested", "reason": "none"},
+        custom={
+            "label": _("Wait for the fee"),
+            "action": "case.fee.requested",
+            "reason": "none",
+            "automatic": True,
+        },
     )
     def request_fee(self) -> None:
-        """A purpose notice or disclosure is asked for and the fee has not (fully) arrived."""
+        """The request for the fee (purpose notices and disclosures) went out by post; the
+        case waits on the person from the day it was mailed."""
 
     @transition(
         field=state,
@@ -346,10 +402,12 @@ class Case(FSMModelMixin, models.Model):
             "label": _("Ask the requester to complete the request"),
             "action": "case.completion.requested",
             "reason": "required",
+            "automatic": True,
         },
     )
     def request_completion(self) -> None:
-        """The request is incomplete (補正): the person is asked to complete it, not refused."""
+        """The request is incomplete (補正): the person is asked to complete it, not refused.
+        The case waits on them from the day the request for completion was mailed."""
 
     @transition(
         field=state,
@@ -360,6 +418,7 @@ class Case(FSMModelMixin, models.Model):
             "label": _("Completion received"),
             "action": "case.completion.received",
             "reason": "optional",
+            "own_form": True,
         },
     )
     def receive_completion(self) -> None:
@@ -386,7 +445,7 @@ class Case(FSMModelMixin, models.Model):
         source=S.AWAITING_APPROVAL,
         target=S.APPROVED,
         permission=can_approve,
-        conditions=[ALL_ITEMS_DECIDED],
+        conditions=[SOMETHING_GRANTED],
         custom={
             "label": _("Approve the decision"),
             "action": "case.decision.approved",
@@ -398,9 +457,10 @@ class Case(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=S.AWAITING_APPROVAL,
+        source=[S.AWAITING_APPROVAL, S.APPROVED, S.REFUSED],
         target=S.IN_PROGRESS,
         permission=can_approve,
+        conditions=[NO_DECIDING_LETTER_MAILED],
         custom={
             "label": _("Return for rework"),
             "action": "case.decision.returned",
@@ -409,23 +469,26 @@ class Case(FSMModelMixin, models.Model):
         },
     )
     def return_for_rework(self) -> None:
-        """The Data Controller sends the draft decision back to staff, saying why."""
+        """The Data Controller sends the decision back to staff, saying why: a draft, or an
+        approved decision whose letters have not gone out yet (e.g. an item to be decided
+        again)."""
 
     @transition(
         field=state,
         source=S.AWAITING_APPROVAL,
         target=S.REFUSED,
         permission=can_approve,
-        conditions=[ALL_ITEMS_REFUSED],
+        conditions=[NOTHING_GRANTED],
         custom={
-            "label": _("Refuse the request"),
+            "label": _("Decide not to act on the request"),
             "action": "case.decision.refused",
             "reason": "required",
             "tone": "danger",
         },
     )
     def refuse(self) -> None:
-        """The Data Controller refuses every item; a refusal letter with reasons follows."""
+        """The Data Controller decides not to act on any item (不開示等の決定), whatever the
+        kinds; a letter giving the ground and reasons of each follows (Art. 36)."""
 
     @transition(
         field=state,
@@ -477,14 +540,15 @@ class Case(FSMModelMixin, models.Model):
         target=S.ABANDONED,
         permission=can_approve,
         custom={
-            "label": _("Close as abandoned"),
+            "label": _("Close: no response from the requester"),
             "action": "case.abandoned",
             "reason": "required",
             "tone": "danger",
         },
     )
     def abandon(self, *, at: Any) -> None:
-        """The person did not send what was asked for in time; a closure letter follows."""
+        """The person did not send what they were asked for in time; a closure letter
+        follows. Only from a state that waits on the person."""
         self.closed_at = at
 
     @in_place_transition(
@@ -522,22 +586,27 @@ def transition_for(case: Case, name: str) -> Transition | None:
 
 
 class RequestItem(models.Model):
-    """One kind of request within a case, with its own outcome and reasons."""
+    """One kind of request within a case, with its own outcome, ground and reasons.
+
+    Which outcomes and grounds fit which kind is requests_app/outcomes.py; `clean()` and the
+    database's own CheckConstraint (generated from it) refuse any other combination.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="items")
     kind = models.CharField(_("kind"), max_length=32, choices=RequestKind.choices)
     details = models.TextField(_("what the person asks for"), blank=True, max_length=4000)
     outcome = models.CharField(
-        _("outcome"), max_length=16, choices=Outcome.choices, blank=True, default=Outcome.PENDING
+        _("outcome"), max_length=24, choices=Outcome.choices, blank=True, default=Outcome.PENDING
     )
-    refusal_ground = models.CharField(
-        _("refusal ground"),
-        max_length=16,
-        choices=RefusalGround.choices,
-        blank=True,
-        default=RefusalGround.NONE,
-    )
+    # The ground under the Act for not doing all that was asked, or for doing it another way
+    # (one of outcomes.KINDS[kind]); the column keeps its first name.
+    refusal_ground = models.CharField(_("ground"), max_length=32, blank=True, default="")
     reasons = models.TextField(_("reasons"), blank=True, max_length=4000)
+    # The alternative measure taken instead (Art. 35(2),(4),(6)): then required by law.
+    measure = models.TextField(_("alternative measure"), blank=True, max_length=4000)
+    review = models.CharField(
+        _("review"), max_length=16, choices=Review.choices, blank=True, default=Review.FITS
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
@@ -546,6 +615,13 @@ class RequestItem(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "kind"], name="item_one_per_kind"),
+            models.CheckConstraint(
+                condition=fitting_decisions_q(),
+                name="item_decision_fits_kind",
+                violation_error_message=_(
+                    "This outcome and ground do not fit this kind of request."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["kind", "case"], name="item_kind_case")]
 
@@ -555,6 +631,41 @@ class RequestItem(models.Model):
     @property
     def carries_fee(self) -> bool:
         return self.kind in FEE_KINDS
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in its kind's terms ("Not disclosed", "Answered", ...)."""
+        return outcome_label(self.kind, self.outcome)
+
+    @property
+    def ground_label(self) -> str:
+        return ground_label(self.kind, self.refusal_ground) if self.refusal_ground else ""
+
+    @property
+    def ground_article(self) -> str:
+        return ground_article(self.kind, self.refusal_ground) if self.refusal_ground else ""
+
+    @property
+    def must_be_decided_again(self) -> bool:
+        return self.review == Review.REDECIDE
+
+    @property
+    def granted(self) -> bool:
+        return is_granted(self.kind, self.outcome)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.outcome or self.review in (Review.REDECIDE, Review.HISTORY):
+            return
+        problems = decision_problems(
+            kind=self.kind,
+            outcome=self.outcome,
+            ground=self.refusal_ground,
+            reasons=self.reasons,
+            measure=self.measure,
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class FeePayment(models.Model):

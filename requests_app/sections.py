@@ -18,6 +18,7 @@ from requests_app import selectors
 from requests_app.business_calendar import load_calendar
 from requests_app.choices import CaseState
 from requests_app.forms import (
+    ArrivalForm,
     AssignForm,
     ExtensionForm,
     FeePaymentForm,
@@ -47,11 +48,13 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
             assign_form=AssignForm(initial={"assignee": case.assignee_id}),
             outcome_forms={
                 item.pk: OutcomeForm(
+                    item=item,
                     prefix=f"item{item.pk}",
                     initial={
                         "outcome": item.outcome or None,
                         "refusal_ground": item.refusal_ground,
                         "reasons": item.reasons,
+                        "measure": item.measure,
                     },
                 )
                 for item in context["items"]
@@ -59,6 +62,8 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
             if case.state == CaseState.IN_PROGRESS
             else {},
             fee_form=FeePaymentForm() if case.fee_due else None,
+            arrival_form=forms.get("arrival_form")
+            or ArrivalForm(initial={"expected_state": case.state}),
         )
     return context
 

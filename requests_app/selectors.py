@@ -323,6 +323,9 @@ class Action:
     tone: str
     blockers: list[str] = field(default_factory=list)
     own_form: bool = False  # drawn by its own form on the page, not as a plain button
+    # Happens by itself (the request to the person is recorded as mailed): explained on the
+    # page, never a button.
+    automatic: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -349,6 +352,7 @@ def case_actions(case: Case, user: Any) -> list[Action]:
                 tone=chosen.custom.get("tone", "primary"),
                 blockers=blockers_for(case, chosen.conditions),
                 own_form=bool(chosen.custom.get("own_form")),
+                automatic=bool(chosen.custom.get("automatic")),
             )
         )
     return actions

@@ -30,8 +30,6 @@ from requests_app.choices import (
     WAITING_ON_REQUESTER_STATES,
     CaseState,
     FeeForm,
-    Outcome,
-    RefusalGround,
     RequestKind,
 )
 from requests_app.datamap.rules import outcome_conflicts
@@ -53,6 +51,7 @@ from requests_app.models import (
     UserPreference,
     transition_for,
 )
+from requests_app.outcomes import Review, decision_problems, single_ground
 from requests_app.permissions import Capability, has_capability, require
 from requests_app.search import refresh_search_text
 from requests_app.validators import relationships_validator
@@ -154,46 +153,125 @@ def case_verify_identity(
     )
 
 
-def case_request_fee(
-    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
+def case_record_request_mailed(
+    *, case: Case, actor: User, asked_on: date, letter_number: str, completion: str = ""
 ) -> Case:
-    return _run_transition(
+    """A request to the person (missing documents, the fee, or the completion of the request,
+    補正) was mailed on `asked_on`: from that day the case waits on them and the deadline
+    clock pauses. Called when the request letter is recorded as mailed; a request mailed
+    while the case already waits, or with nothing to wait for, changes nothing.
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        payload = {"asked_on": asked_on.isoformat(), "letter_number": letter_number}
+        if locked.state == CaseState.AWAITING_IDENTITY:
+            return _run_transition(
+                case=locked, actor=actor, name="request_documents", payload=payload
+            )
+        if locked.state == CaseState.IDENTITY_VERIFIED and locked.fee_shortfall > 0:
+            return _run_transition(
+                case=locked,
+                actor=actor,
+                name="request_fee",
+                payload={**payload, "fee_due": locked.fee_due, "shortfall": locked.fee_shortfall},
+            )
+        if locked.state == CaseState.IN_PROGRESS and completion.strip():
+            return _run_transition(
+                case=locked,
+                actor=actor,
+                name="request_completion",
+                reason=completion,
+                payload=payload,
+            )
+    return locked
+
+
+def _check_arrival(case: Case, received_on: date) -> None:
+    if received_on > timezone.localdate():
+        raise InvalidInput(_("The date it arrived cannot be in the future."))
+    if case.waiting_since is not None and received_on < case.waiting_since:
+        raise InvalidInput(
+            _("It cannot have arrived before the request was mailed (%(day)s).")
+            % {"day": case.waiting_since.isoformat()}
+        )
+
+
+def _run_arrival(
+    *,
+    case: Case,
+    actor: User,
+    name: str,
+    received_on: date,
+    expected_state: str | None,
+    reason: str,
+) -> Case:
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        _check_arrival(locked, received_on)
+        return _run_transition(
+            case=locked,
+            actor=actor,
+            name=name,
+            expected_state=expected_state or case.state,
+            reason=reason,
+            # The day staff enter is the one that counts: the clock runs again the day after.
+            payload={"received_on": received_on.isoformat()},
+        )
+
+
+def case_receive_documents(
+    *,
+    case: Case,
+    actor: User,
+    received_on: date,
+    expected_state: str | None = None,
+    reason: str = "",
+) -> Case:
+    """What the person was asked for arrived on `received_on`; staff check it again."""
+    return _run_arrival(
         case=case,
         actor=actor,
-        name="request_fee",
+        name="receive_documents",
+        received_on=received_on,
         expected_state=expected_state,
         reason=reason,
-        payload={"fee_due": case.fee_due, "shortfall": case.fee_shortfall},
     )
 
 
 def case_start_work(
     *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
-    return _run_transition(
-        case=case, actor=actor, name="start_work", expected_state=expected_state, reason=reason
-    )
-
-
-def case_request_completion(
-    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
-) -> Case:
+    """Identity verified and the fee settled: work starts. After a wait for the fee, the day
+    the last payment arrived (as staff recorded it) ends the wait."""
+    payload: dict[str, Any] = {}
+    if case.state == CaseState.AWAITING_FEE:
+        last = case.fee_payments.order_by("-received_on").first()
+        if last is not None:
+            payload["received_on"] = last.received_on.isoformat()
     return _run_transition(
         case=case,
         actor=actor,
-        name="request_completion",
+        name="start_work",
         expected_state=expected_state,
         reason=reason,
+        payload=payload or None,
     )
 
 
 def case_receive_completion(
-    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
+    *,
+    case: Case,
+    actor: User,
+    received_on: date | None = None,
+    expected_state: str | None = None,
+    reason: str = "",
 ) -> Case:
-    return _run_transition(
+    """The person's completion of the request (補正) arrived on `received_on`."""
+    return _run_arrival(
         case=case,
         actor=actor,
         name="receive_completion",
+        received_on=received_on or timezone.localdate(),
         expected_state=expected_state,
         reason=reason,
     )
@@ -402,13 +480,13 @@ def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
 # by itself when the last reply letter is recorded as mailed (letters.services); its button
 # is there for the rare case where that did not happen, and shows what is still missing.
 # Extending the due date needs a date as well as reasons: it has its own form.
+# Waiting on the requester begins when the request letter is recorded as mailed
+# (case_record_request_mailed) and ends with the arrival form (ARRIVAL_SERVICES), which
+# takes the day it arrived.
 BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
     "begin_identity_check": case_begin_identity_check,
     "verify_identity": case_verify_identity,
-    "request_fee": case_request_fee,
     "start_work": case_start_work,
-    "request_completion": case_request_completion,
-    "receive_completion": case_receive_completion,
     "submit_for_approval": case_submit_for_approval,
     "approve": case_approve,
     "return_for_rework": case_return_for_rework,
@@ -417,6 +495,12 @@ BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
     "close": case_close,
     "withdraw": case_withdraw,
     "abandon": case_abandon,
+}
+
+
+ARRIVAL_SERVICES: dict[str, Callable[..., Case]] = {
+    "receive_documents": case_receive_documents,
+    "receive_completion": case_receive_completion,
 }
 
 
@@ -438,6 +522,7 @@ class RequesterData:
     email: str = ""
     # A set of Relationship codes, in the policy's order (a customer may be a shareholder).
     relationships: tuple[str, ...] = ("other",)
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -629,22 +714,26 @@ def case_assign(*, case: Case, actor: User, assignee: User | None) -> Case:
 
 
 def item_record_outcome(
-    *, item: RequestItem, actor: User, outcome: str, refusal_ground: str = "", reasons: str = ""
+    *,
+    item: RequestItem,
+    actor: User,
+    outcome: str,
+    refusal_ground: str = "",
+    reasons: str = "",
+    measure: str = "",
 ) -> RequestItem:
-    """Record the decision for one kind of request; refusals must give ground and reasons."""
+    """Record the decision for one kind of request: an outcome of its kind, and where the
+    outcome needs one, its ground under the Act, the reasons (Art. 36) and, for an
+    alternative measure, the measure (outcomes.py says which)."""
     require(actor, Capability.WORK_CASES)
-    reasons = reasons.strip()
-    if outcome not in Outcome.values or outcome == Outcome.PENDING:
-        raise InvalidInput(_("Choose an outcome."))
-    if outcome in (Outcome.REFUSED, Outcome.PARTLY_DONE):
-        if refusal_ground not in RefusalGround.values or not refusal_ground:
-            raise InvalidInput(_("A refusal needs its statutory ground."))
-        if not reasons:
-            raise InvalidInput(_("A refusal must give its reasons (Art. 36)."))
-    else:
-        refusal_ground = RefusalGround.NONE
-    if outcome == Outcome.NOTHING_HELD and item.kind == RequestKind.COMPLAINT:
-        raise InvalidInput(_("“No personal data held” is not an outcome of a complaint."))
+    reasons, measure = reasons.strip(), measure.strip()
+    refusal_ground = refusal_ground or single_ground(item.kind, outcome)
+    problems = decision_problems(
+        kind=item.kind, outcome=outcome, ground=refusal_ground, reasons=reasons, measure=measure
+    )
+    if problems:
+        messages = list(problems.values())
+        raise InvalidInput(messages[0], details=messages[1:])
     # A department that could not carry it out (the data map's searches) rules out "done".
     conflicts = outcome_conflicts(item, outcome)
     if conflicts:
@@ -654,12 +743,28 @@ def item_record_outcome(
         if case.state != CaseState.IN_PROGRESS:
             raise InvalidInput(_("Outcomes are recorded while the case is in progress."))
         locked = RequestItem.objects.select_for_update().get(pk=item.pk)
-        before = {"outcome": locked.outcome, "refusal_ground": locked.refusal_ground}
+        before = {
+            "outcome": locked.outcome,
+            "refusal_ground": locked.refusal_ground,
+            "review": locked.review,
+        }
         locked.outcome = outcome
         locked.refusal_ground = refusal_ground
         locked.reasons = reasons
+        locked.measure = measure
+        locked.review = Review.FITS
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["outcome", "refusal_ground", "reasons", "decided_at"])
+        locked.full_clean(exclude=["case"])
+        locked.save(
+            update_fields=[
+                "outcome",
+                "refusal_ground",
+                "reasons",
+                "measure",
+                "review",
+                "decided_at",
+            ]
+        )
         audit.record(
             action="case.item.decided",
             actor=actor,
@@ -669,6 +774,7 @@ def item_record_outcome(
                 "kind": locked.kind,
                 "before": before,
                 "after": {"outcome": outcome, "refusal_ground": refusal_ground},
+                **({"measure": measure} if measure else {}),
             },
         )
     return locked

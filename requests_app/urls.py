@@ -17,6 +17,11 @@ urlpatterns = [
         name="case_transition",
     ),
     path(
+        "cases/<str:reference>/arrived/<str:name>/",
+        cases.ArrivalView.as_view(),
+        name="case_arrival",
+    ),
+    path(
         "cases/<str:reference>/extend/",
         cases.ExtendDeadlineView.as_view(),
         name="extend_deadline",

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from identity.gate import evaluate_case
-from requests_app.choices import Outcome
 from requests_app.datamap.rules import search_blockers
-from requests_app.letters.rules import reply_letter_blockers
+from requests_app.letters.rules import mailed_deciding_letters, reply_letter_blockers
+from requests_app.outcomes import NOT_GRANTED_OUTCOMES, Review, ground_label, outcome_label
 
 if TYPE_CHECKING:
     from requests_app.models import Case
@@ -56,23 +56,64 @@ def _fee_needed_blockers(case: Case) -> list[str]:
 
 
 def _undecided_items_blockers(case: Case) -> list[str]:
-    return [
-        _("“%(kind)s” has no outcome yet.") % {"kind": item.get_kind_display()}
-        for item in case.items.all()
-        if not item.outcome
-    ]
+    blockers = []
+    for item in case.items.all():
+        if not item.outcome:
+            blockers.append(_("“%(kind)s” has no outcome yet.") % {"kind": item.get_kind_display()})
+        elif item.review == Review.REDECIDE:
+            # Decided under the earlier single list of grounds, whose ground is not one of
+            # this kind's: the text is kept as it was, and staff decide it again.
+            blockers.append(
+                _(
+                    "“%(kind)s” must be decided again: its recorded ground (“%(ground)s”) is "
+                    "not a ground the Act gives for this kind of request."
+                )
+                % {
+                    "kind": item.get_kind_display(),
+                    "ground": ground_label(item.kind, item.refusal_ground),
+                }
+            )
+    return blockers
 
 
-def _not_all_refused_blockers(case: Case) -> list[str]:
+def _something_granted_blockers(case: Case) -> list[str]:
+    """The decision not to act needs every item to grant nothing (outcomes.NOT_GRANTED)."""
     blockers = _undecided_items_blockers(case)
     if blockers:
         return blockers
     return [
-        _("“%(kind)s” is not refused; approve a partial refusal instead.")
-        % {"kind": item.get_kind_display()}
+        _(
+            "“%(kind)s” is decided as “%(outcome)s”, which grants the request in full or in "
+            "part: approve the decision instead; the letter gives the grounds for any part "
+            "not granted."
+        )
+        % {"kind": item.get_kind_display(), "outcome": outcome_label(item.kind, item.outcome)}
         for item in case.items.all()
-        if item.outcome != Outcome.REFUSED
+        if item.outcome not in NOT_GRANTED_OUTCOMES
     ]
+
+
+def _nothing_granted_blockers(case: Case) -> list[str]:
+    """Approving needs something granted; a case where nothing is granted is decided not to
+    act on instead, so the person gets the letter that says so."""
+    blockers = _undecided_items_blockers(case)
+    if blockers:
+        return blockers
+    items = list(case.items.all())
+    if items and all(item.outcome in NOT_GRANTED_OUTCOMES for item in items):
+        return [
+            _(
+                "No item grants anything (%(outcomes)s): record the decision not to act on "
+                "the request instead."
+            )
+            % {
+                "outcomes": ", ".join(
+                    f"{item.get_kind_display()}: {outcome_label(item.kind, item.outcome)}"
+                    for item in items
+                )
+            }
+        ]
+    return []
 
 
 def _clock_paused_blockers(case: Case) -> list[str]:
@@ -82,6 +123,19 @@ def _clock_paused_blockers(case: Case) -> list[str]:
                 "The deadline clock is paused while the case waits on the requester; "
                 "it can be extended once work resumes."
             )
+        ]
+    return []
+
+
+def _deciding_letter_mailed_blockers(case: Case) -> list[str]:
+    mailed = mailed_deciding_letters(case)
+    if mailed:
+        return [
+            _(
+                "The letter %(number)s telling the person the decision has been mailed: the "
+                "decision can no longer be reworked."
+            )
+            % {"number": mailed[0].number}
         ]
     return []
 
@@ -100,10 +154,13 @@ IDENTITY_VERIFIED = Guard("identity_verified", _identity_blockers)
 FEE_SETTLED = Guard("fee_settled", _fee_outstanding_blockers)
 FEE_NEEDED = Guard("fee_needed", _fee_needed_blockers)
 ALL_ITEMS_DECIDED = Guard("all_items_decided", _undecided_items_blockers)
-ALL_ITEMS_REFUSED = Guard("all_items_refused", _not_all_refused_blockers)
+# The decision not to act (CaseState.REFUSED): every item grants nothing.
+NOTHING_GRANTED = Guard("nothing_granted", _something_granted_blockers)
+SOMETHING_GRANTED = Guard("something_granted", _nothing_granted_blockers)
 CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
 REPLY_LETTERS_SENT = Guard("reply_letters_sent", _reply_letters_blockers)
 SEARCHES_FINISHED = Guard("searches_finished", _searches_blockers)
+NO_DECIDING_LETTER_MAILED = Guard("no_deciding_letter_mailed", _deciding_letter_mailed_blockers)
 
 
 def blockers_for(case: Case, conditions: Sequence[Callable[[Any], bool]]) -> list[str]:

@@ -144,3 +144,12 @@ def client_for(user: Any = None, language: str = "en") -> Any:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_tasks_registered() -> None:
+    """Services queue tasks by name after commit; register them all, as a worker does at
+    start, so a transactional test passes alone as it does in the whole suite."""
+    from config.celery import app
+
+    app.loader.import_default_modules()

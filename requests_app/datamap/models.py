@@ -394,7 +394,9 @@ class ProvisionRecord(models.Model):
 
 class ProvisionDisclosure(models.Model):
     """A provision record found to be the person's, for a request to disclose the records
-    (Art. 33(5)). The letter lists those the Cabinet Order does not exclude."""
+    (Art. 33(5)). Linking it writes a row of the disclosure letter's table (`row`), marked as
+    excluded by the Cabinet Order when the register says so; removing the row removes the
+    link."""
 
     item = models.ForeignKey(
         "requests_app.RequestItem",
@@ -407,6 +409,12 @@ class ProvisionDisclosure(models.Model):
         verbose_name=_("record"),
         on_delete=models.CASCADE,
         related_name="disclosures",
+    )
+    row = models.OneToOneField(
+        "requests_app.DisclosedRecord",
+        verbose_name=_("row of the letter"),
+        on_delete=models.CASCADE,
+        related_name="provision",
     )
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

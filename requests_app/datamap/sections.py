@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from requests_app.choices import CaseState
 from requests_app.datamap import selectors, services
 from requests_app.datamap.choices import TaskStatus
 from requests_app.datamap.forms import SendSearchesForm
@@ -55,18 +56,19 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     item = selectors.records_item(case)
     if item is not None:
         links = selectors.item_provisions(item)
+        # Linking writes a row of the letter, which is recorded while the case is in progress.
+        provisions_editable = can_work and case.state == CaseState.IN_PROGRESS
         linked = {link.record_id for link in links}
         context.update(
             records_item=item,
             provision_links=links,
-            provision_excluded=[link for link in links if link.record.excluded],
             provision_candidates=[
                 record
                 for record in selectors.records_matching(case.requester)
                 if record.pk not in linked
             ]
-            if can_work and searching
+            if provisions_editable
             else [],
-            provisions_editable=can_work and searching,
+            provisions_editable=provisions_editable,
         )
     return context

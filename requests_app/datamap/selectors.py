@@ -439,7 +439,7 @@ def records_matching(requester: Requester) -> list[ProvisionRecord]:
 def item_provisions(item: RequestItem) -> list[ProvisionDisclosure]:
     return list(
         ProvisionDisclosure.objects.filter(item=item)
-        .select_related("record__system", "linked_by")
+        .select_related("record__system", "linked_by", "row")
         .order_by("record__last_provision_on", "record_id")
     )
 

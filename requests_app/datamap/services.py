@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from requests_app import audit, queue
@@ -1200,41 +1200,103 @@ def provision_link(
     *, item: RequestItem, actor: User, record: ProvisionRecord
 ) -> ProvisionDisclosure:
     """Staff find that a record of the register is the person's, for their request to
-    disclose the records (Art. 33(5))."""
+    disclose the records (Art. 33(5)). The record becomes a row of the disclosure letter's
+    table, which staff may reword; a record the register marks as excluded by the Cabinet
+    Order (Enforcement Order Art. 11) is left out of the letter without mention and shown to
+    the approver."""
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=item.case_id)
         if item.kind != RequestKind.THIRD_PARTY_RECORDS:
             raise InvalidInput(_("Records of provision are disclosed for an Art. 33(5) request."))
-        if case.state not in selectors.SEARCHING_STATES:
-            raise InvalidInput(_("Records are found while work on the case is under way."))
-        link, created = ProvisionDisclosure.objects.get_or_create(
-            item=item, record=record, defaults={"linked_by": actor}
+        if case.state != CaseState.IN_PROGRESS:
+            raise InvalidInput(_("Records are found while the case is in progress."))
+        found = (
+            ProvisionDisclosure.objects.filter(item=item, record=record)
+            .select_related("row")
+            .first()
         )
-        if created:
-            audit.record(
-                action="case.provision.linked",
-                actor=actor,
-                case=case,
-                payload=_record_payload(record, excluded=record.exclusion),
+        if found is not None:
+            return found
+        record = ProvisionRecord.objects.select_related("system__department").get(pk=record.pk)
+        (row,) = letter_services.item_add_disclosed_records(
+            item=item, actor=actor, rows=[_provision_row(record)]
+        )
+        if record.excluded:
+            row = letter_services.disclosed_record_mark_excluded(
+                record=row, actor=actor, excluded=True
             )
+        link = ProvisionDisclosure.objects.create(
+            item=item, record=record, row=row, linked_by=actor
+        )
+        audit.record(
+            action="case.provision.linked",
+            actor=actor,
+            case=case,
+            payload=_record_payload(record, excluded=record.exclusion, position=row.position),
+        )
     return link
 
 
+def _provision_row(record: ProvisionRecord) -> letter_services.RecordRow:
+    """The row of the letter's table for one record of provision: what the Rules make the
+    record hold (Arts. 20-25), in Japanese as the register keeps it. Staff may reword it."""
+    with translation.override("ja"):
+        provided = record.direction == ProvisionDirection.PROVIDED
+        identity = "、".join(
+            part
+            for part in (
+                record.person_name,
+                record.person_name_kana,
+                record.person_date_of_birth.isoformat() if record.person_date_of_birth else "",
+                record.person_identifier,
+            )
+            if part
+        )
+        lines = [
+            (_("Date of provision"), record.provided_on.isoformat() if record.provided_on else ""),
+            (_("Last provision this record covers"), record.last_provision_on.isoformat()),
+            (_("Address of the other party"), record.counterpart_address),
+            (_("Its representative"), record.counterpart_representative),
+            (_("What identifies the person"), identity),
+            (_("Items of personal data"), record.data_items),
+            (_("Basis"), str(ProvisionBasis(record.basis).label)),
+            (
+                _("The person's consent"),
+                _("Obtained") if record.basis == ProvisionBasis.CONSENT else "",
+            ),
+            (_("Third party abroad"), _("Yes") if record.abroad else ""),
+            (
+                _("How the provider acquired the data"),
+                "" if provided else record.acquisition,
+            ),
+        ]
+        return letter_services.RecordRow(
+            category=str(
+                _("Provision to a third party") if provided else _("Receipt from a third party")
+            ),
+            field=record.counterpart_name[:200],
+            value="\n".join(f"{label}: {value}" for label, value in lines if value),
+            source=f"{record.system.department.name}・{record.system.name}"[:200],
+        )
+
+
 def provision_unlink(*, link: ProvisionDisclosure, actor: User) -> None:
+    """The record is not the person's after all: its row leaves the letter's table (and the
+    link goes with it)."""
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=link.item.case_id)
-        if case.state not in selectors.SEARCHING_STATES:
-            raise InvalidInput(_("Records are found while work on the case is under way."))
-        found = ProvisionDisclosure.objects.select_related("record__system").get(pk=link.pk)
+        if case.state != CaseState.IN_PROGRESS:
+            raise InvalidInput(_("Records are found while the case is in progress."))
+        found = ProvisionDisclosure.objects.select_related("record__system", "row").get(pk=link.pk)
         audit.record(
             action="case.provision.unlinked",
             actor=actor,
             case=case,
             payload=_record_payload(found.record),
         )
-        found.delete()
+        letter_services.item_remove_disclosed_record(record=found.row, actor=actor)
 
 
 def provision_purge_expired(*, today: date) -> int:

@@ -155,7 +155,8 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     """Take a case from where it stands to `target` through the services, as staff would.
 
     Each step runs only from the state it starts in, so a test can walk a case part of
-    the way on one day and on from there on a later one.
+    the way on one day and on from there on a later one. A wait on the requester is entered
+    as in the office: the request letter is generated and recorded as mailed today.
     """
     if case.state == target:
         return case
@@ -167,45 +168,45 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
         case = services.case_begin_identity_check(case=case, actor=staff)
         if case.state == target:
             return case
-    if case.state == S.AWAITING_IDENTITY:
+    if case.state == S.AWAITING_IDENTITY and target in (S.AWAITING_DOCUMENTS, S.ABANDONED):
+        case = ask_by_letter(case, staff=staff)
+        if case.state == target:
+            return case
+    if case.state == S.AWAITING_DOCUMENTS:
         if target == S.ABANDONED:
             return services.case_abandon(
                 case=case,
                 actor=manager,
                 reason="本人確認書類の再送を依頼してから30日が経過しました。",
             )
+        case = services.case_receive_documents(
+            case=case, actor=staff, received_on=timezone.localdate()
+        )
+    if case.state == S.AWAITING_IDENTITY:
         log_passing_documents(case, actor=staff)
         case = services.case_verify_identity(case=case, actor=staff)
         if case.state == target:
             return case
-    if case.state == S.IDENTITY_VERIFIED and case.fee_due:
-        case = services.case_request_fee(case=case, actor=staff)
-        if case.state == target:
-            return case
+    if case.state == S.IDENTITY_VERIFIED and case.fee_shortfall:
+        if target == S.AWAITING_FEE:
+            return ask_by_letter(case, staff=staff)
+        # Otherwise the fee came with the request: recorded, and work starts.
+        _pay_fee(case, staff=staff)
     if case.state == S.AWAITING_FEE:
-        services.fee_record_payment(
-            case=case,
-            actor=staff,
-            form=FeeForm.POSTAL_MONEY_ORDER,
-            amount_yen=case.fee_due,
-            serial_number="AB123456",
-            received_on=timezone.localdate(),
-        )
+        _pay_fee(case, staff=staff)
     if case.state in (S.IDENTITY_VERIFIED, S.AWAITING_FEE):
         case = services.case_start_work(case=case, actor=staff)
         if case.state == target:
             return case
     if case.state == S.AWAITING_COMPLETION:
-        case = services.case_receive_completion(case=case, actor=staff)
+        case = services.case_receive_completion(
+            case=case, actor=staff, received_on=timezone.localdate()
+        )
         if case.state == target:
             return case
     if case.state == S.IN_PROGRESS:
         if target == S.AWAITING_COMPLETION:
-            return services.case_request_completion(
-                case=case,
-                actor=staff,
-                reason="対象となる取引の時期を特定いただくため、補正をお願いします。",
-            )
+            return ask_by_letter(case, staff=staff, completion=COMPLETION_ASKED)
         _record_outcomes(case, refusing=target == S.REFUSED, staff=staff)
         case = services.case_submit_for_approval(case=case, actor=staff)
         if case.state == target:
@@ -213,7 +214,7 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     if case.state == S.AWAITING_APPROVAL:
         if target == S.REFUSED:
             return services.case_refuse(
-                case=case, actor=manager, reason="不開示事由に該当するため。"
+                case=case, actor=manager, reason="いずれのご請求にも応じない旨を決定します。"
             )
         case = services.case_approve(case=case, actor=manager)
         if case.state == target:
@@ -225,15 +226,86 @@ def walk_to(case: Any, target: str, *, staff: Any, manager: Any) -> Any:
     return services.case_close(case=case, actor=staff)
 
 
+COMPLETION_ASKED = "対象となる取引の時期を特定いただくため、補正をお願いします。"
+
+
+def ask_by_letter(case: Any, *, staff: Any, completion: str = "") -> Any:
+    """Ask the person for what is missing (documents, fee or the completion of the request)
+    by the request letter, generated and recorded as mailed today: the case then waits."""
+    letter = letters.letter_request(
+        case=case, actor=staff, kind=letter_kinds.LetterKind.DEFICIENCY, completion=completion
+    )
+    letters.letter_generate(letter_id=letter.pk)
+    letter.refresh_from_db()
+    letters.letter_record_mailing(
+        letter=letter,
+        actor=staff,
+        method="ordinary",
+        tracking_number="",
+        sent_on=timezone.localdate(),
+    )
+    return type(case).objects.get(pk=case.pk)
+
+
+def _pay_fee(case: Any, *, staff: Any) -> None:
+    services.fee_record_payment(
+        case=case,
+        actor=staff,
+        form=FeeForm.POSTAL_MONEY_ORDER,
+        amount_yen=case.fee_shortfall,
+        serial_number="AB123456",
+        received_on=timezone.localdate(),
+    )
+
+
+# A decision not to act, per kind: a ground of that kind and staff's reasons (demo).
+REFUSALS: dict[str, tuple[str, str]] = {
+    RequestKind.PURPOSE_NOTICE: (
+        "already_clear",
+        "利用目的は、当社ウェブサイトの個人情報保護方針「4．個人情報の利用目的」において公表"
+        "しており、明らかであるため。",
+    ),
+    RequestKind.DISCLOSURE: (
+        "business",
+        "ご請求の記録は社内調査の資料と一体となっており、開示により調査業務の適正な実施に"
+        "著しい支障を及ぼすおそれがあるため。",
+    ),
+    RequestKind.THIRD_PARTY_RECORDS: (
+        "business",
+        "ご請求の記録は社内調査の資料と一体となっており、開示により調査業務の適正な実施に"
+        "著しい支障を及ぼすおそれがあるため。",
+    ),
+    RequestKind.CORRECTION: (
+        "accurate",
+        "顧客管理システムの登録住所を、ご本人から提出いただいた住所変更届（令和7年4月受付）と"
+        "照合し、現住所として事実であることを確認したため。",
+    ),
+    RequestKind.DISCONTINUATION: (
+        "no_ground",
+        "メールマガジンの配信は、ご登録時に同意いただいた利用目的の範囲内で行っており、"
+        "法第18条から第20条までに違反する取扱い及び第35条第5項に該当する事由は認められ"
+        "なかったため。",
+    ),
+    RequestKind.THIRD_PARTY_CESSATION: (
+        "no_ground",
+        "グループ外への提供は、ご本人の同意に基づき行っており、法第27条第1項又は第28条に"
+        "違反する提供及び第35条第5項に該当する事由は認められなかったため。",
+    ),
+}
+
+
 def _record_outcomes(case: Any, *, refusing: bool, staff: Any) -> None:
     for item in case.items.all():
         if refusing:
+            if item.kind not in REFUSALS:
+                raise ValueError(f"A {item.kind} request has no decision not to act (Art. 40).")
+            ground, reasons = REFUSALS[item.kind]
             services.item_record_outcome(
                 item=item,
                 actor=staff,
                 outcome=Outcome.REFUSED,
-                refusal_ground="business",
-                reasons="業務の適正な実施に著しい支障を及ぼすおそれがあるため。",
+                refusal_ground=ground,
+                reasons=reasons,
             )
             continue
         record_letter_content(item, staff=staff)
@@ -360,6 +432,9 @@ def office_clock() -> Iterator[Callable[[date], None]]:
         yield move
 
 
+AWAIT = S.AWAITING_DOCUMENTS
+
+
 @dataclass(frozen=True)
 class PastCase:
     """A case of the demo's history: when it arrived and the day of each later step."""
@@ -387,12 +462,19 @@ def plan_history(rng: random.Random, *, today: date, months: int, calendar: Any)
             if closed >= today:
                 continue
             refused = rng.random() < 0.1
-            steps: list[tuple[date, str]] = [
-                (arrival, S.AWAITING_IDENTITY),
-                (verified, S.IN_PROGRESS),
-            ]
+            steps: list[tuple[date, str]] = [(arrival, S.AWAITING_IDENTITY)]
+            if waited > 1:
+                # Documents were missing: the request went out the next working day and the
+                # case waited on the person until they arrived.
+                steps.append((calendar.next_working_day(arrival + timedelta(days=1)), AWAIT))
+            steps.append((verified, S.IN_PROGRESS))
+            asked = kinds(rng)
             if refused:
+                # An inquiry or complaint is answered, never refused (Art. 40).
+                asked = [kind for kind in asked if kind != RequestKind.COMPLAINT] or [
+                    RequestKind.DISCLOSURE
+                ]
                 steps.append((replied, S.REFUSED))
             steps += [(replied, S.REPLY_SENT), (closed, S.CLOSED)]
-            planned.append(PastCase(arrival, kinds(rng), steps))
+            planned.append(PastCase(arrival, asked, steps))
     return sorted(planned, key=lambda past: past.arrival)

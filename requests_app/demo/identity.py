@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from identity import entries, scans, services
-from identity.choices import GuardianRelationship, Holder, Masking
+from identity.choices import GuardianRelationship, Holder
 from identity.gate import needs_guardian
 from identity.models import DocumentType, ReceivedDocument
 from identity.names import kana_to_romaji
@@ -52,8 +52,6 @@ def _two_documents(
         address_shown=address,
         issued_on=received_on - timedelta(days=700),
         expires_on=received_on + timedelta(days=1100),
-        maskings=[Masking.DOMICILE],
-        masked_by=actor,
         paper_location=CABINET,
     )
     passport = services.document_record(
@@ -185,7 +183,8 @@ DEMO_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 
 
 def specimen_licence(name: str, address: str) -> bytes:
-    """A PNG that looks like a masked copy of a driver's licence, marked 見本 (specimen)."""
+    """A PNG that looks like a copy of a driver's licence, marked 見本 (specimen). An IC
+    licence prints no permanent domicile (本籍), so there is nothing to mask on it."""
     card = Image.new("RGB", (856, 540), (232, 240, 232))
     draw = ImageDraw.Draw(card)
 
@@ -202,7 +201,6 @@ def specimen_licence(name: str, address: str) -> bytes:
     draw.text((40, 110), name if japanese else "(name)", (20, 20, 20), font(36))
     draw.text((40, 170), address if japanese else "(address)", (20, 20, 20), font(24))
     draw.rectangle((620, 110, 806, 350), fill=(200, 208, 200), outline=(90, 90, 90), width=2)
-    draw.rectangle((40, 420, 560, 470), fill=(20, 20, 20))  # the domicile, masked by staff
     draw.text((160, 250), "SPECIMEN", (190, 40, 40), font(64))
     out = io.BytesIO()
     card.save(out, format="PNG")
@@ -225,8 +223,6 @@ def log_scanned_licence(case: Case, *, actor: Any) -> ReceivedDocument:
         address_shown=requester.address,
         issued_on=received_on - timedelta(days=700),
         expires_on=received_on + timedelta(days=1100),
-        maskings=[Masking.DOMICILE],
-        masked_by=actor,
         paper_location=CABINET,
         scan=scans.check(specimen_licence(requester.name, requester.address)),
     )

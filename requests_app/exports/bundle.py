@@ -38,12 +38,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
-from requests_app.choices import AgentKind, CaseState, MailType, Outcome, Relationship, RequestKind
+from requests_app.choices import AgentKind, CaseState, MailType, Relationship, RequestKind
 from requests_app.csvsafe import Cell, CsvWriter
 from requests_app.datamap.export import write_searches
 from requests_app.exports import attachments, verify
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
+from requests_app.outcomes import outcome_label
 from requests_app.people import person_name
 
 # The bundle's names and format are the verifier's: it is the one that reads them back.
@@ -419,7 +420,9 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[Cell]:
         case.pk,
         labels.state(case.state),
         " / ".join(labels.kind(item.kind) for item in items),
-        " / ".join(f"{labels.kind(item.kind)}: {labels.outcome(item.outcome)}" for item in items),
+        " / ".join(
+            f"{labels.kind(item.kind)}: {labels.outcome(item.kind, item.outcome)}" for item in items
+        ),
         _iso(case.arrival_date),
         _iso(case.postmark_date),
         _iso(case.due_date),
@@ -466,8 +469,12 @@ class Labels:
     def kind(self, value: str) -> str:
         return self._label(RequestKind, value)
 
-    def outcome(self, value: str) -> str:
-        return self._label(Outcome, value)
+    def outcome(self, kind: str, value: str) -> str:
+        """The outcome in its kind's terms (requests_app/outcomes.py)."""
+        key = (f"outcome:{kind}", value)
+        if key not in self._cache:
+            self._cache[key] = outcome_label(kind, value)
+        return self._cache[key]
 
     def relationship(self, value: str) -> str:
         return self._label(Relationship, value)

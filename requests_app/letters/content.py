@@ -17,12 +17,20 @@ from django.conf import settings
 from django.utils import translation
 
 from identity.gate import what_is_missing as identity_missing
-from requests_app.choices import CaseState, RequestKind
-from requests_app.datamap.selectors import item_provisions, purposes_where_found
+from requests_app.business_calendar import BusinessCalendar, load_calendar
+from requests_app.choices import CaseState
+from requests_app.datamap.selectors import purposes_where_found
 from requests_app.letters import kinds
 from requests_app.letters.kinds import LetterKind
 
-CONTENT_VERSION = 1
+# 2: items carry the alternative measure and the recipient a title; the acknowledgement
+# lists what is still to happen; the reply-by date is an open office day.
+CONTENT_VERSION = 2
+
+# What still has to happen before the reply, as the acknowledgement lists it, by case state.
+_IDENTITY_PENDING = frozenset(
+    {CaseState.RECEIVED, CaseState.AWAITING_IDENTITY, CaseState.AWAITING_DOCUMENTS}
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ def build_content(
     number: str,
     extension: ExtensionInputs | None = None,
     earlier: EarlierLetter | None = None,
+    completion: str = "",
+    calendar: BusinessCalendar | None = None,
 ) -> dict[str, Any]:
     """The letter's content as plain JSON. Reads the case; writes nothing."""
     items = list(case.items.all())
@@ -62,6 +72,8 @@ def build_content(
             "address": case.reply_address,
             "agent_kind": case.agent_kind,
             "person_name": case.requester.name,
+            # An agent is addressed with 様; the person by the title they gave, if any.
+            "title": "" if case.has_agent else case.requester.title,
         },
         "relationships": list(case.requester.relationships),
         "arrival_date": case.arrival_date.isoformat(),
@@ -77,11 +89,12 @@ def build_content(
         if found:
             content["purposes"] = found
     if kind in kinds.CHASING_KINDS:
-        content["missing"] = what_is_missing(case, language)
-        content["completion_reason"] = completion_reason(case)
-        content["reply_by"] = (
-            letter_date + timedelta(days=settings.LETTER_REPLY_WITHIN_DAYS)
-        ).isoformat()
+        asking_completion = case.state == CaseState.IN_PROGRESS
+        content["missing"] = [] if asking_completion else what_is_missing(case, language)
+        content["completion_reason"] = completion or completion_reason(case)
+        content["reply_by"] = reply_by(letter_date, calendar or load_calendar()).isoformat()
+    if kind == LetterKind.ACKNOWLEDGEMENT:
+        content["still_to_do"] = still_to_do(case)
     if earlier is not None:
         content["earlier_letter"] = {
             "number": earlier.number,
@@ -93,6 +106,29 @@ def build_content(
             "reason": extension.reason,
         }
     return content
+
+
+def reply_by(letter_date: date, calendar: BusinessCalendar) -> date:
+    """The day a requested item should reach us: LETTER_REPLY_WITHIN_DAYS after the letter,
+    moved on to the next day the office is open (a reply cannot be received on a closed day,
+    such as the New Year closure)."""
+    return calendar.next_working_day(
+        letter_date + timedelta(days=settings.LETTER_REPLY_WITHIN_DAYS)
+    )
+
+
+def still_to_do(case: Any) -> list[str]:
+    """What still has to happen before the reply, as of the letter: the acknowledgement says
+    that, not what is already done."""
+    steps = []
+    if case.state in _IDENTITY_PENDING:
+        steps.append("identity")
+    if case.fee_shortfall > 0:
+        steps.append("fee")
+    if case.state == CaseState.AWAITING_COMPLETION:
+        steps.append("completion")
+    steps.append("investigation")
+    return steps
 
 
 def what_is_missing(case: Any, language: str) -> list[str]:
@@ -134,22 +170,11 @@ def _item(item: Any) -> dict[str, Any]:
         "outcome": item.outcome,
         "ground": item.refusal_ground,
         "reasons": item.reasons,
+        "measure": item.measure,
     }
-    if item.kind == RequestKind.THIRD_PARTY_RECORDS:
-        links = item_provisions(item)
-        data["provisions"] = [_provision(link.record) for link in links if not link.record.excluded]
-        # The records the Cabinet Order excludes (Enforcement Order Art. 11): the letter leaves
-        # them out without a word; they are kept here only for the approver to see.
-        data["left_out"] = [
-            {
-                **_provision(link.record),
-                "exclusion": link.record.exclusion,
-                "note": link.record.exclusion_note,
-            }
-            for link in links
-            if link.record.excluded
-        ]
-    elif item.kind in kinds.DISCLOSURE_REQUEST_KINDS:
+    if item.kind in kinds.DISCLOSURE_REQUEST_KINDS:
+        # Records the Cabinet Order excludes are left out without mention: saying that they
+        # were left out would reveal them (Enforcement Order Art. 11).
         data["records"] = [
             {
                 "category": record.category,
@@ -158,6 +183,7 @@ def _item(item: Any) -> dict[str, Any]:
                 "source": record.source,
             }
             for record in item.disclosed_records.all()
+            if not record.excluded_by_order
         ]
     if item.kind in kinds.CHANGE_REQUEST_KINDS:
         data["changes"] = [
@@ -171,27 +197,6 @@ def _item(item: Any) -> dict[str, Any]:
             for change in item.changes.all()
         ]
     return data
-
-
-def _provision(record: Any) -> dict[str, Any]:
-    """A record of provision as a letter lists it (Rules Arts. 20 and 24)."""
-    return {
-        "direction": record.direction,
-        "basis": record.basis,
-        "abroad": record.abroad,
-        "consent_obtained": record.consent_obtained,
-        "counterpart_name": record.counterpart_name,
-        "counterpart_address": record.counterpart_address,
-        "counterpart_representative": record.counterpart_representative
-        if record.counterpart_is_corporation
-        else "",
-        "person": record.person_name,
-        "person_identifier": record.person_identifier,
-        "data_items": record.data_items,
-        "provided_on": record.provided_on.isoformat() if record.provided_on else "",
-        "last_provision_on": record.last_provision_on.isoformat(),
-        "acquisition": record.acquisition,
-    }
 
 
 def has_something_missing(content: dict[str, Any]) -> bool:

@@ -36,6 +36,16 @@ class LetterRequestForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    completion = forms.CharField(
+        label=_("What the person is asked to complete (補正)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For a request for completion while the case is in progress: the letter quotes "
+            "it. The case waits on the person from the day the letter is recorded as mailed."
+        ),
+    )
 
     def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,6 +56,9 @@ class LetterRequestForm(forms.Form):
 
     def clean_extension_reason(self) -> str:
         return text.clean_text(self.cleaned_data["extension_reason"], multiline=True)
+
+    def clean_completion(self) -> str:
+        return text.clean_text(self.cleaned_data["completion"], multiline=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

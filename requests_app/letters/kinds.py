@@ -13,12 +13,13 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.choices import CaseState, Outcome, RequestKind
+from requests_app.choices import WAITING_ON_REQUESTER_STATES, CaseState, RequestKind
+from requests_app.outcomes import NOT_GRANTED_OUTCOMES
 
 
 class LetterKind(models.TextChoices):
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
-    DEFICIENCY = "deficiency", _("Request for missing documents or fee")
+    DEFICIENCY = "deficiency", _("Request for missing documents, fee or completion")
     REMINDER = "reminder", _("Reminder: documents or fee still missing")
     EXTENSION = "extension", _("Extension notice")
     DISCLOSURE = "disclosure", _("Disclosure")
@@ -29,8 +30,8 @@ class LetterKind(models.TextChoices):
         _("Discontinuation, erasure or cessation of third-party provision completed"),
     )
     COMPLAINT_REPLY = "complaint_reply", _("Reply to an inquiry or complaint")
-    REFUSAL = "refusal", _("Refusal with grounds and reasons")
-    ABANDONMENT = "abandonment", _("Closure of an abandoned request")
+    REFUSAL = "refusal", _("Decision not to act, with grounds and reasons")
+    ABANDONMENT = "abandonment", _("Closure: no response from the requester")
 
 
 class LetterLanguage(models.TextChoices):
@@ -54,9 +55,12 @@ CHASING_KINDS = frozenset({K.DEFICIENCY, K.REMINDER})
 BATCH_KINDS = (K.DEFICIENCY, K.REMINDER)
 
 S = CaseState
-WAITING_STATES = frozenset({S.AWAITING_IDENTITY, S.AWAITING_FEE, S.AWAITING_COMPLETION})
-# Deficiency letters also go out when identity is verified but the fee has not arrived yet.
-CHASING_STATES = WAITING_STATES | {S.IDENTITY_VERIFIED}
+WAITING_STATES = WAITING_ON_REQUESTER_STATES
+# Where a request to the person starts a wait when it is mailed: missing documents while
+# they are checked, the fee once identity is verified, the completion of the request (補正)
+# while it is worked on. The states that already wait may send another.
+ASKING_STATES = frozenset({S.AWAITING_IDENTITY, S.IDENTITY_VERIFIED, S.IN_PROGRESS})
+CHASING_STATES = WAITING_STATES | ASKING_STATES
 # A deciding letter is drafted for the manager's approval and sent once the decision stands;
 # after a letter came back undeliverable it can be sent again while the reply is "sent".
 DECIDING_DRAFT_STATES = frozenset({S.AWAITING_APPROVAL, S.APPROVED, S.REFUSED, S.REPLY_SENT})
@@ -65,6 +69,7 @@ BEFORE_REPLY_STATES = frozenset(
     {
         S.RECEIVED,
         S.AWAITING_IDENTITY,
+        S.AWAITING_DOCUMENTS,
         S.IDENTITY_VERIFIED,
         S.AWAITING_FEE,
         S.IN_PROGRESS,
@@ -76,7 +81,8 @@ BEFORE_REPLY_STATES = frozenset(
 ALLOWED_STATES: dict[str, frozenset[str]] = {
     K.ACKNOWLEDGEMENT: BEFORE_REPLY_STATES,
     K.DEFICIENCY: CHASING_STATES,
-    K.REMINDER: CHASING_STATES,
+    # A reminder follows a request that was mailed: the case waits on the person.
+    K.REMINDER: WAITING_STATES,
     K.EXTENSION: BEFORE_REPLY_STATES | {S.APPROVED, S.REFUSED},
     K.ABANDONMENT: frozenset({S.ABANDONED}),
     **dict.fromkeys(DECIDING_KINDS, DECIDING_DRAFT_STATES),
@@ -90,7 +96,7 @@ TITLES: dict[str, dict[str, str]] = {
     },
     K.DEFICIENCY: {
         "ja": "ご提出書類等のお願い",
-        "en": "Documents or fee we still need",
+        "en": "What we still need from you",
     },
     K.REMINDER: {
         "ja": "ご提出書類等の再度のお願い",
@@ -113,16 +119,16 @@ TITLES: dict[str, dict[str, str]] = {
         "en": "We have corrected your personal data",
     },
     K.CESSATION_DONE: {
-        "ja": "保有個人データの利用停止等の完了について（通知）",
-        "en": "We have stopped the use or provision of your personal data",
+        "ja": "保有個人データの利用停止等について（通知）",
+        "en": "Stopping the use or provision of your personal data",
     },
     K.COMPLAINT_REPLY: {
         "ja": "お問い合わせ等へのご回答",
         "en": "Our reply to your inquiry",
     },
     K.REFUSAL: {
-        "ja": "ご請求に応じられない旨の通知",
-        "en": "We cannot grant your request",
+        "ja": "ご請求に応じない旨の決定について（通知）",
+        "en": "Our decision not to act on your request",
     },
     K.ABANDONMENT: {
         "ja": "ご請求の手続の終了について",
@@ -147,10 +153,13 @@ def is_deciding(kind: str) -> bool:
 
 
 def reply_kind_for(item: Any) -> str | None:
-    """The deciding letter that tells the person the outcome of one request item."""
+    """The deciding letter that tells the person the outcome of one request item: the
+    decision not to act for an outcome that grants nothing (outcomes.NOT_GRANTED_OUTCOMES),
+    otherwise the kind's own letter (which also states any part not granted, a disclosure
+    by another method or an alternative measure, with its ground)."""
     if not item.outcome:
         return None
-    if item.outcome == Outcome.REFUSED:
+    if item.outcome in NOT_GRANTED_OUTCOMES:
         return K.REFUSAL
     if item.kind in DISCLOSURE_REQUEST_KINDS:
         return K.DISCLOSURE

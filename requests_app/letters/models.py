@@ -273,6 +273,14 @@ class DisclosedRecord(models.Model):
     field = models.CharField(_("item"), max_length=200)
     value = models.TextField(_("content"), max_length=4000)
     source = models.CharField(_("where it is held"), max_length=200, blank=True)
+    # A record of provision to a third party that the Cabinet Order excludes (Enforcement
+    # Order Art. 11: its existence becoming known would endanger life, body or property,
+    # invite unlawful acts, harm national security or foreign relations, or hinder crime
+    # prevention or investigation). It is left out of the letter without mention and shown
+    # to the approver only; the register of provision records will mark it.
+    excluded_by_order = models.BooleanField(
+        _("excluded by the Cabinet Order (Enforcement Order Art. 11)"), default=False
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -57,6 +57,11 @@ def reply_letter_blockers(case: Case) -> list[str]:
     return blockers
 
 
+def mailed_deciding_letters(case: Case) -> list[Letter]:
+    """The letters that told the person a decision and went out (and did not come back)."""
+    return [letter for letter in _letters_of(case) if letter.is_deciding and _sent(letter)]
+
+
 def reply_sent_on(case: Case) -> date | None:
     """When the reply went out: the day the last of its deciding letters was mailed."""
     needed = set(kinds.reply_kinds_for(case.items.all()))

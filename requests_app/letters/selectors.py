@@ -12,10 +12,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity.gate import what_is_missing
+from identity.gate import evaluate_case, what_is_missing
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState, Outcome, RequestKind
-from requests_app.datamap.selectors import item_provisions
 from requests_app.letters import kinds
 from requests_app.letters.content import ExtensionInputs
 from requests_app.letters.kinds import LetterKind
@@ -27,6 +26,7 @@ from requests_app.letters.models import (
     LetterStatus,
 )
 from requests_app.models import Case, RequestItem
+from requests_app.outcomes import Review
 from requests_app.permissions import Capability, has_capability
 
 
@@ -52,13 +52,32 @@ def case_items_with_records(case: Case) -> list[RequestItem]:
     )
 
 
-def something_missing(case: Case) -> bool:
-    """Whether the person still owes documents, fee or a completion of the request."""
-    return bool(
-        case.state == CaseState.AWAITING_COMPLETION
-        or case.fee_shortfall > 0
-        or (case.state == CaseState.AWAITING_IDENTITY and what_is_missing(case))
+def records_excluded_by_order(case: Case) -> list[DisclosedRecord]:
+    """Records of provision the Cabinet Order excludes (Enforcement Order Art. 11): left out
+    of the disclosure letter without mention, shown to the approver."""
+    return list(
+        DisclosedRecord.objects.filter(
+            item__case=case,
+            item__kind=RequestKind.THIRD_PARTY_RECORDS,
+            excluded_by_order=True,
+        ).order_by("position", "id")
     )
+
+
+def something_missing(case: Case, *, completion: str = "") -> bool:
+    """Whether there is something to ask the person for in the case's state: the documents
+    the identity rules still miss while they are checked, the fee once identity is verified,
+    the completion of the request (補正) while it is worked on; and, while the case already
+    waits, whatever that wait is for."""
+    state = case.state
+    if state in (CaseState.AWAITING_IDENTITY, CaseState.AWAITING_DOCUMENTS):
+        fee_too = state == CaseState.AWAITING_DOCUMENTS and case.fee_shortfall > 0
+        return bool(what_is_missing(case)) or bool(fee_too)
+    if state in (CaseState.IDENTITY_VERIFIED, CaseState.AWAITING_FEE):
+        return bool(case.fee_shortfall > 0)
+    if state == CaseState.IN_PROGRESS:
+        return bool(completion.strip())
+    return bool(state == CaseState.AWAITING_COMPLETION)
 
 
 def _mailed_chasing_letter(letters: list[Letter]) -> bool:
@@ -68,7 +87,7 @@ def _mailed_chasing_letter(letters: list[Letter]) -> bool:
 
 
 def request_blockers(
-    case: Case, kind: str, *, extension: ExtensionInputs | None = None
+    case: Case, kind: str, *, extension: ExtensionInputs | None = None, completion: str = ""
 ) -> list[str]:
     """Why a letter of this kind cannot be asked for now (nothing: it can)."""
     if case.state not in kinds.ALLOWED_STATES[kind]:
@@ -77,7 +96,10 @@ def request_blockers(
             % {"state": case.get_state_display()}
         ]
     items = list(case.items.all())
-    if kind in kinds.CHASING_KINDS and not something_missing(case):
+    if kind == LetterKind.DEFICIENCY and case.state == CaseState.IN_PROGRESS:
+        if not completion.strip():
+            return [_("Say what the person is asked to complete (補正).")]
+    elif kind in kinds.CHASING_KINDS and not something_missing(case):
         return [_("Nothing is missing from this request; no letter is needed.")]
     if kind == LetterKind.REMINDER and not _mailed_chasing_letter(list(case.letters.all())):
         return [_("A reminder follows a request for documents that was mailed.")]
@@ -98,18 +120,20 @@ def _deciding_blockers(kind: str, items: list[RequestItem]) -> list[str]:
     blockers = []
     for item in covered:
         label = item.get_kind_display()
-        carried_out = item.outcome in (Outcome.DONE, Outcome.PARTLY_DONE)
-        if item.kind == RequestKind.THIRD_PARTY_RECORDS:
-            if carried_out and not any(not link.record.excluded for link in item_provisions(item)):
-                blockers.append(
-                    _(
-                        "“%(kind)s”: mark the person's records of provision on the case page, "
-                        "or record “No personal data held” (records the Cabinet Order excludes "
-                        "are not disclosed)."
-                    )
-                    % {"kind": label}
-                )
-        elif kind == LetterKind.DISCLOSURE and carried_out and not item.disclosed_records.exists():
+        if item.review == Review.REDECIDE:
+            blockers.append(
+                _("“%(kind)s” must be decided again before a letter states its outcome.")
+                % {"kind": label}
+            )
+            continue
+        carried_out = item.outcome in (Outcome.DONE, Outcome.PARTLY_DONE, Outcome.OTHER_METHOD)
+        # Rows the Cabinet Order excludes do not count: a letter of only those would show an
+        # empty table, a hint of what it leaves out (Enforcement Order Art. 11).
+        if (
+            kind == LetterKind.DISCLOSURE
+            and carried_out
+            and not item.disclosed_records.filter(excluded_by_order=False).exists()
+        ):
             blockers.append(
                 _("“%(kind)s”: enter the data found, or record “No personal data held”.")
                 % {"kind": label}
@@ -150,8 +174,11 @@ def suggested_kind(case: Case, offered: list[str], letters: list[Letter]) -> str
     for kind in kinds.reply_kinds_for(case.items.all()):
         if kind in offered and kind not in have:
             return kind
-    chasing = case.state in kinds.WAITING_STATES and LetterKind.DEFICIENCY in offered
-    if chasing and LetterKind.DEFICIENCY not in have:
+    # The gate's verdict costs no query on the case page (documents are prefetched).
+    asking = (case.state == CaseState.AWAITING_IDENTITY and not evaluate_case(case).passed) or (
+        case.state == CaseState.IDENTITY_VERIFIED and case.fee_shortfall > 0
+    )
+    if asking and LetterKind.DEFICIENCY in offered:
         return LetterKind.DEFICIENCY
     if LetterKind.ACKNOWLEDGEMENT in offered and not have:
         return LetterKind.ACKNOWLEDGEMENT
@@ -162,36 +189,59 @@ def suggested_kind(case: Case, offered: list[str], letters: list[Letter]) -> str
 
 
 def cases_due(kind: str, *, today: date | None = None) -> list[Case]:
-    """Cases waiting on the person for which a letter of this kind is due.
+    """Cases for which a letter of this kind is due.
 
-    Deficiency: no request for documents yet since the case entered its current state.
-    Reminder: the request for documents was mailed LETTER_REMINDER_AFTER_DAYS ago or more,
-    and no reminder has been asked for since the case entered its current state.
+    Deficiency: the case is being checked (documents missing) or waits for its fee to be
+    asked for, and no request has been asked for since it entered that state. Mailing it
+    starts the wait.
+    Reminder: the case waits on the person, the request that started the wait (the last
+    request for documents mailed) went out LETTER_REMINDER_AFTER_DAYS ago or more and did not
+    come back, and no reminder has been asked for since.
     """
     today = today or timezone.localdate()
-    entered = Subquery(
-        AuditEvent.objects.filter(case=OuterRef("pk"), to_state=OuterRef("state"))
-        .order_by("-seq")
-        .values("at")[:1]
-    )
-    since = {"case": OuterRef("pk"), "requested_at__gte": OuterRef("entered_at")}
-    cases: QuerySet[Case] = Case.objects.filter(state__in=kinds.CHASING_STATES).annotate(
-        entered_at=entered
-    )
-    asked = Letter.objects.filter(kind__in=kinds.CHASING_KINDS, **since).exclude(
-        status=LetterStatus.FAILED
-    )
     if kind == LetterKind.DEFICIENCY:
-        cases = cases.filter(~Exists(asked))
-    elif kind == LetterKind.REMINDER:
-        mailed_long_ago = Letter.objects.filter(
-            kind=LetterKind.DEFICIENCY,
-            sent_on__lte=today - timedelta(days=settings.LETTER_REMINDER_AFTER_DAYS),
-            returned_on__isnull=True,
-            **since,
+        entered = Subquery(
+            AuditEvent.objects.filter(case=OuterRef("pk"), to_state=OuterRef("state"))
+            .order_by("-seq")
+            .values("at")[:1]
         )
-        reminded = asked.filter(kind=LetterKind.REMINDER)
-        cases = cases.filter(Exists(mailed_long_ago), ~Exists(reminded))
+        asked = Letter.objects.filter(
+            case=OuterRef("pk"),
+            kind__in=kinds.CHASING_KINDS,
+            requested_at__gte=OuterRef("entered_at"),
+        ).exclude(status=LetterStatus.FAILED)
+        cases: QuerySet[Case] = (
+            Case.objects.filter(
+                state__in=[CaseState.AWAITING_IDENTITY, CaseState.IDENTITY_VERIFIED]
+            )
+            .annotate(entered_at=entered)
+            .filter(~Exists(asked))
+        )
+    elif kind == LetterKind.REMINDER:
+        last_request = Letter.objects.filter(
+            case=OuterRef("pk"), kind=LetterKind.DEFICIENCY, sent_on__isnull=False
+        ).order_by("-mailed_at", "-id")
+        cases = (
+            Case.objects.filter(state__in=kinds.WAITING_STATES)
+            .annotate(
+                request_sent_on=Subquery(last_request.values("sent_on")[:1]),
+                request_mailed_at=Subquery(last_request.values("mailed_at")[:1]),
+                request_returned_on=Subquery(last_request.values("returned_on")[:1]),
+            )
+            .filter(
+                request_sent_on__lte=today - timedelta(days=settings.LETTER_REMINDER_AFTER_DAYS),
+                request_returned_on__isnull=True,
+            )
+            .filter(
+                ~Exists(
+                    Letter.objects.filter(
+                        case=OuterRef("pk"),
+                        kind=LetterKind.REMINDER,
+                        requested_at__gte=OuterRef("request_mailed_at"),
+                    ).exclude(status=LetterStatus.FAILED)
+                )
+            )
+        )
     else:
         return []
     found = (

@@ -36,6 +36,11 @@ urlpatterns = [
         views.RecordEditView.as_view(),
         name="item_record_edit",
     ),
+    path(
+        f"{item}records/<int:pk>/excluded/",
+        views.RecordExcludeView.as_view(),
+        name="item_record_exclude",
+    ),
     path(f"{item}changes/", views.ChangeAddView.as_view(), name="item_change_add"),
     path(
         f"{item}changes/<int:pk>/remove/",

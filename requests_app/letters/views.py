@@ -34,6 +34,7 @@ from requests_app.letters.forms import (
     RecordEditForm,
     ReturnedForm,
 )
+from requests_app.letters.kinds import LetterKind
 from requests_app.letters.models import (
     DisclosedRecord,
     ItemChange,
@@ -77,6 +78,9 @@ class LetterRequestView(CapabilityRequiredMixin, View):
                     kind=form.cleaned_data["kind"],
                     language=form.cleaned_data["language"],
                     extension=form.extension(),
+                    completion=form.cleaned_data["completion"]
+                    if form.cleaned_data["kind"] == LetterKind.DEFICIENCY
+                    else "",
                 )
             except ServiceError as error:
                 show_error(request, error)
@@ -195,6 +199,20 @@ class RecordEditView(CapabilityRequiredMixin, View):
         return _back(case, f"item-records-{item_id}")
 
 
+class RecordExcludeView(_ItemRowRemoveView):
+    """Mark a record of provision as excluded by the Cabinet Order (or no longer)."""
+
+    model = DisclosedRecord
+    removed = gettext_lazy("The record was marked.")
+
+    def post(self, request: HttpRequest, reference: str, item_id: int, pk: int) -> HttpResponse:
+        self.excluded = request.POST.get("excluded") == "1"
+        return super().post(request, reference, item_id, pk)
+
+    def remove(self, row: Any, actor: Any) -> None:
+        services.disclosed_record_mark_excluded(record=row, actor=actor, excluded=self.excluded)
+
+
 class ChangeRemoveView(_ItemRowRemoveView):
     model = ItemChange
     removed = gettext_lazy("The change was removed.")
@@ -237,16 +255,13 @@ def letter_page_context(
         "row": row,
         "versions": [found for found in letters if found.kind == letter.kind],
         "mailing_form": MailingForm(prefix="mailing") if row.can_mail else None,
-        "returned_form": ReturnedForm(prefix="returned") if row.can_return else None,
-        # Records of provision the letter leaves out (Enforcement Order Art. 11): shown to
-        # the approver only, never printed.
-        "left_out": [
-            record
-            for item in letter.content.get("items", [])
-            for record in item.get("left_out", [])
-        ]
-        if has_capability(request.user, Capability.APPROVE_DECISIONS)
+        # What the approver must know and the person must never read (Enforcement Order
+        # Art. 11): records of provision left out of a disclosure without mention.
+        "excluded_records": selectors.records_excluded_by_order(case)
+        if letter.kind == LetterKind.DISCLOSURE
+        and has_capability(request.user, Capability.APPROVE_DECISIONS)
         else [],
+        "returned_form": ReturnedForm(prefix="returned") if row.can_return else None,
     }
     context.update(forms)
     return context

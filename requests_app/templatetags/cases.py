@@ -1,3 +1,4 @@
+import json
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
@@ -59,6 +60,12 @@ def days_until(day: date) -> int:
 @register.filter
 def lookup(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def json_attr(value: Any) -> str:
+    """A value as JSON for a data- attribute (the template escapes it)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @register.simple_tag

@@ -10,15 +10,17 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
+from requests_app import outcomes
 from requests_app.choices import (
     AgentKind,
     DisclosureMethod,
     FeeForm,
-    Outcome,
-    RefusalGround,
     RequestKind,
 )
+from requests_app.letters import address
 from requests_app.letters.dates import letter_date
 from requests_app.letters.kinds import LetterKind
 from requests_app.letters.models import MailMethod
@@ -102,13 +104,75 @@ def request_kind(value: str) -> str:
 
 
 @register.filter
-def outcome_name(value: str) -> str:
-    return _label(Outcome, value)
+def item_outcome(item: Any) -> str:
+    """An item's outcome in its kind's terms ("Not disclosed", "Not corrected, …")."""
+    return outcomes.outcome_label(item.get("kind", ""), item.get("outcome", ""))
 
 
 @register.filter
-def ground_name(value: str) -> str:
-    return _label(RefusalGround, value)
+def item_ground(item: Any) -> str:
+    """The ground in the law's own words (in the letter's language)."""
+    return outcomes.ground_label(item.get("kind", ""), item.get("ground", ""))
+
+
+@register.filter
+def item_article(item: Any) -> str:
+    """The article the ground rests on: 法第33条第2項第2号 / Art. 33(2)(ii)."""
+    return outcomes.ground_article(item.get("kind", ""), item.get("ground", ""))
+
+
+@register.filter
+def item_explanation(item: Any) -> str:
+    """What the letter says besides the ground (e.g. the data was found accurate)."""
+    ground = outcomes.find_ground(item.get("kind", ""), item.get("ground", ""))
+    return str(ground.explanation) if ground and ground.explanation else ""
+
+
+@register.filter
+def kind_article(kind: str) -> str:
+    rules = outcomes.KINDS.get(kind)
+    return str(rules.article) if rules else ""
+
+
+@register.filter
+def postal(value: str) -> str:
+    return address.postal_code(value or "")
+
+
+def _tokens(tokens: Any) -> SafeString:
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html('<span class="nb">{}</span>', token.text) if token.whole else token.text,)
+            for token in tokens
+        ),
+    )
+
+
+@register.filter
+def window_address(value: str) -> SafeString:
+    """The address for the window: normalised for print, numbers and the building never
+    broken across lines, the building on a line of its own."""
+    lines = address.address_lines(value or "")
+    html = _tokens(lines.street)
+    if lines.building:
+        html = format_html('{}<br><span class="building">{}</span>', html, _tokens(lines.building))
+    return mark_safe(html)  # noqa: S308  (built with format_html from escaped parts)
+
+
+@register.filter
+def salutation_name(recipient: Any) -> str:
+    """How an English letter greets the person: "Ms Takahashi" when they gave a title (the
+    family name: the first word of a Japanese name, the last of a name in Latin letters),
+    otherwise the name with 様, as it is written in Japan."""
+    name = str(recipient.get("name", "")).strip()
+    title = recipient.get("title", "")
+    if not title or not name:
+        return f"{name} 様"
+    words = name.split()
+    family = words[-1] if name.isascii() else words[0]
+    return f"{title} {family}"
 
 
 @register.filter

@@ -22,6 +22,7 @@ from requests_app.business_calendar import load_calendar
 from requests_app.case_page import case_page_context
 from requests_app.errors import ServiceError
 from requests_app.forms import (
+    ArrivalForm,
     AssignForm,
     CaseDetailsForm,
     ExtensionForm,
@@ -318,12 +319,38 @@ class ItemOutcomeView(CaseFormActionView):
     form_name = "item_form"
 
     def build_form(self, request: HttpRequest, case: Any, **kwargs: Any) -> Any:
-        return OutcomeForm(request.POST, prefix=f"item{kwargs['item_id']}")
+        item = get_object_or_404(RequestItem, pk=kwargs["item_id"], case=case)
+        return OutcomeForm(request.POST, item=item, prefix=f"item{item.pk}")
 
     def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
-        item = get_object_or_404(RequestItem, pk=kwargs["item_id"], case=case)
-        services.item_record_outcome(item=item, actor=signed_in(request), **form.cleaned_data)
+        services.item_record_outcome(item=form.item, actor=signed_in(request), **form.decision())
         messages.success(request, _("The outcome was recorded."))
+
+
+class ArrivalView(CaseFormActionView):
+    """What the requester was asked for arrived (documents or the completion of the request):
+    its own form, as it needs the day it arrived."""
+
+    form_class = ArrivalForm
+    form_name = "arrival_form"
+
+    def post(self, request: HttpRequest, reference: str, **kwargs: Any) -> HttpResponse:
+        if kwargs.get("name") not in services.ARRIVAL_SERVICES:
+            messages.error(request, _("That step is not available."))
+            return _back(get_case_or_404(reference))
+        return super().post(request, reference, **kwargs)
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        case = services.ARRIVAL_SERVICES[kwargs["name"]](
+            case=case,
+            actor=signed_in(request),
+            received_on=form.cleaned_data["received_on"],
+            expected_state=form.cleaned_data["expected_state"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request, _("The case is now “%(state)s”.") % {"state": case.get_state_display()}
+        )
 
 
 class ExtendDeadlineView(CaseFormActionView):

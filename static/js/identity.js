@@ -1,10 +1,11 @@
-/* The document form shows only what the chosen type needs (the server checks it all again). */
+/* The document form shows only what the chosen type needs (the server checks it all again).
+   The back of a My Number card has nothing to copy and is destroyed at once: only whose it
+   is and the day it arrived are asked. */
 (function () {
   "use strict";
   var form = document.getElementById("document-form");
   if (!form) { return; }
   var typeSelect = form.querySelector("#id_document_type");
-  var cardBack = form.querySelector("#id_includes_card_back");
   var rules = {};
   document.querySelectorAll("[data-type-rules]").forEach(function (row) {
     rules[row.dataset.typeRules] = {
@@ -28,14 +29,15 @@
     var rule = rules[typeSelect.value];
     if (!rule) {
       form.querySelectorAll("[data-show], .field").forEach(function (el) { el.hidden = false; });
+      show(form.querySelector("[data-show=card-back-note]"), false);
       return;
     }
+    show(form.querySelector("[data-show=card-back-note]"), rule.cardBack);
+    show(form.querySelector("[data-show=shown]"), !rule.cardBack);
+    show(form.querySelector("[data-show=copy]"), !rule.cardBack);
     show(form.querySelector("[data-show=address]"), rule.address);
     show(form.querySelector("[data-show=expires]"), rule.expires);
-    show(form.querySelector("[data-show=card-back]"), rule.cardBack);
-    if (!rule.cardBack && cardBack) { cardBack.checked = false; }
     var required = rule.maskings.slice();
-    if (cardBack && cardBack.checked && required.indexOf("my_number") < 0) { required.push("my_number"); }
     form.querySelectorAll("input[name=maskings]").forEach(function (box) {
       var wanted = required.indexOf(box.value) >= 0;
       if (!wanted) { box.checked = false; }
@@ -48,6 +50,5 @@
   }
 
   typeSelect.addEventListener("change", update);
-  if (cardBack) { cardBack.addEventListener("change", update); }
   update();
 }());

@@ -2,12 +2,17 @@
 (function () {
   "use strict";
 
-  // The new due date and the reason belong to extension notices only.
+  // The new due date and the reason belong to extension notices only; what to complete
+  // (補正), to a request for documents sent while the case is in progress.
   var form = document.getElementById("letter-request");
   if (form) {
     var kind = form.querySelector("[name=kind]");
     var extra = form.querySelector(".extension-fields");
-    var toggle = function () { extra.hidden = kind.value !== "extension"; };
+    var completion = form.querySelector(".completion-fields");
+    var toggle = function () {
+      extra.hidden = kind.value !== "extension";
+      if (completion) { completion.hidden = kind.value !== "deficiency"; }
+    };
     kind.addEventListener("change", toggle);
     toggle();
   }

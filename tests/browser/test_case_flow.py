@@ -48,7 +48,7 @@ def test_staff_open_a_case_move_it_two_steps_and_see_the_timeline(
     expect(page.locator("[data-testid=case-state]")).to_have_text("Received")
 
     page.click("button[data-action=begin_identity_check]")
-    expect(page.locator("[data-testid=case-state]")).to_have_text("Awaiting identity verification")
+    expect(page.locator("[data-testid=case-state]")).to_have_text("Checking identity documents")
     verify = page.locator("button[data-action=verify_identity]")
     expect(verify).to_be_disabled()
 
@@ -59,7 +59,6 @@ def test_staff_open_a_case_move_it_two_steps_and_see_the_timeline(
         born="1988-04-12",
         expires="2030-05-12",
         address="愛知県名古屋市中区平和1丁目1番19号",
-        maskings=("domicile",),
     )
     log_document(
         page,
@@ -74,7 +73,7 @@ def test_staff_open_a_case_move_it_two_steps_and_see_the_timeline(
 
     timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text("Case opened")
-    expect(timeline).to_contain_text("Identity check started")
+    expect(timeline).to_contain_text("Checking of identity documents started")
     expect(timeline).to_contain_text("Identity verified")
     expect(timeline.locator("li")).to_have_count(5)
 

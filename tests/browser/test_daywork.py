@@ -23,7 +23,7 @@ def test_staff_find_todays_work_and_open_an_overdue_case_in_one_click(
 ) -> None:
     with office_time(date.today() - timedelta(days=40)):
         late = make_case(actor=staff, kinds=("complaint",), state="in_progress")
-    make_case(actor=staff, state="awaiting_identity")
+    make_case(actor=staff, state="awaiting_documents")  # the request for documents is out
     sign_in(page, live_server.url, "hanako")
     page.click("text=English")
     expect(page.locator("h1")).to_have_text("Today's work")

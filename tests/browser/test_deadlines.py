@@ -36,16 +36,16 @@ def test_staff_see_the_deadline_and_extend_it(page: Page, live_server: Any, staf
     )
     expect(page.locator("#deadline")).to_contain_text("10 business days")
 
-    page.fill("#id_new_due_date", closed_day.isoformat())
-    page.fill("#id_reason", "調査対象の記録が多いため")
+    page.fill("#extension_new_due_date", closed_day.isoformat())
+    page.fill("#extension_reason", "調査対象の記録が多いため")
     page.click("button[data-action=extend_deadline]")
     expect(page.locator("#deadline .error")).to_contain_text(
         f"{closed_day.isoformat()} is not a working day"
     )
     expect(page.locator("[data-testid=due-date]")).to_contain_text(due.isoformat())
 
-    page.fill("#id_new_due_date", new_due.isoformat())
-    page.fill("#id_reason", "調査対象の記録が多いため")
+    page.fill("#extension_new_due_date", new_due.isoformat())
+    page.fill("#extension_reason", "調査対象の記録が多いため")
     page.click("button[data-action=extend_deadline]")
     expect(page.locator(".message.success")).to_contain_text(
         f"The due date is now {new_due.isoformat()}."

@@ -36,15 +36,20 @@ def test_staff_add_two_documents_and_watch_the_gate_open(
     expect(rule(page, "two_documents")).to_have_attribute("data-passed", "false")
     expect(rule(page, "two_documents")).to_contain_text("none has arrived yet")
 
-    # The form shows what the chosen type needs: a passport has no address to type.
+    # The form shows what the chosen type needs: a passport has no address to type; an
+    # eligibility certificate needs its numbers and its QR code masked; an IC driver's
+    # licence prints no permanent domicile, so nothing to mask.
     form = page.locator("#document-form")
     expect(form).to_be_visible()
     form.locator("#id_document_type").select_option(label="Passport")
     expect(form.locator("#id_address_shown")).to_be_hidden()
     expect(form.locator("input[name=maskings][value=domicile]")).to_be_hidden()
+    form.locator("#id_document_type").select_option(label="Eligibility certificate")
+    expect(form.locator("input[name=maskings][value=insurer_number]")).to_be_visible()
+    expect(form.locator("input[name=maskings][value=qr_code]")).to_be_visible()
     form.locator("#id_document_type").select_option(label="Driver's licence")
     expect(form.locator("#id_address_shown")).to_be_visible()
-    expect(form.locator("input[name=maskings][value=domicile]")).to_be_visible()
+    expect(form.locator("input[name=maskings][value=domicile]")).to_be_hidden()
     expect(form.locator("input[name=maskings][value=insurer_number]")).to_be_hidden()
 
     # A licence with 髙 where the form says 高, the address in full-width digits.
@@ -55,7 +60,6 @@ def test_staff_add_two_documents_and_watch_the_gate_open(
         born="1988-04-12",
         expires="2030-05-12",
         address="愛知県名古屋市中区平和１－１－１９",
-        maskings=("domicile",),
     )
     expect(rule(page, "name_matches")).to_have_attribute("data-passed", "true")
     expect(rule(page, "address_matches")).to_have_attribute("data-passed", "true")
@@ -109,9 +113,43 @@ def test_staff_confirm_a_masking_and_the_rule_turns(
     page.click("text=English")
     page.goto(f"{live_server.url}/cases/{case.reference}/")
     expect(rule(page, "masking_confirmed")).to_have_attribute("data-passed", "false")
+    page.click("text=Confirm masking")  # the insurer number and symbol
+    # The QR code carries the same numbers: it must be masked too.
+    expect(rule(page, "masking_confirmed")).to_have_attribute("data-passed", "false")
+    expect(rule(page, "masking_confirmed")).to_contain_text("QR code")
     page.click("text=Confirm masking")
     expect(rule(page, "masking_confirmed")).to_have_attribute("data-passed", "true")
     expect(page.locator("button[data-action=verify_identity]")).to_be_enabled()
+
+
+def test_a_my_number_card_back_is_logged_as_such_and_counts_for_nothing(
+    page: Page, live_server: Any, staff: Any
+) -> None:
+    from tests.identity.factories import log_document as log_directly
+
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    log_directly(case, staff, "drivers_licence")
+    sign_in(page, live_server.url, "hanako")
+    page.click("text=English")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    form = page.locator("#document-form")
+    if not form.is_visible():
+        page.click("text=Log a document from the envelope")
+    form.locator("#id_document_type").select_option(label="My Number card (back)")
+    # Nothing to copy from it and nothing to mask: only whose it is and when it came.
+    expect(form.locator("[data-show=card-back-note]")).to_be_visible()
+    expect(form.locator("#id_name_shown")).to_be_hidden()
+    expect(form.locator("#id_paper_location")).to_be_hidden()
+    expect(form.locator("#id_scan")).to_be_hidden()
+    form.locator("[data-testid=log-document]").click()
+    expect(page.locator(".message.success")).to_contain_text("logged")
+    back = page.locator("article.document[data-type=my_number_card_back]")
+    expect(back).to_contain_text("Never: the back of a My Number card is not an identity document")
+    expect(back).to_contain_text("Destroyed at once by")
+    # The gate stays closed: one valid document is still one.
+    expect(rule(page, "two_documents")).to_have_attribute("data-passed", "false")
+    expect(rule(page, "two_documents")).to_contain_text("only one has arrived (Driver's licence)")
+    expect(page.locator("button[data-action=verify_identity]")).to_be_disabled()
 
 
 PDF_VIEWER = "chrome-extension://"
@@ -164,7 +202,6 @@ def test_a_scan_whose_pdf_carried_a_script_runs_nothing_when_opened(
         born="1988-04-12",
         expires="2030-05-12",
         address="愛知県名古屋市中区平和1丁目1番19号",
-        maskings=("domicile",),
     )
     expect(page.locator(".message.warning")).to_contain_text(
         "Removed: JavaScript, an action run on opening (/OpenAction)."

@@ -46,7 +46,7 @@ def test_staff_generate_preview_and_download_a_letter(
     expect(page.locator(".message.success")).to_contain_text("is being generated")
     row = page.locator("table.letters tr[data-status=ready]")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("Request for missing documents or fee")
+    expect(row).to_contain_text("Request for missing documents, fee or completion")
     letter = Letter.objects.get(case=case)
 
     # The preview: the PDF inline, in a frame of the letter's page.

@@ -41,11 +41,17 @@ def test_the_policys_four_their_successors_and_the_agents_proofs_are_seeded(
     } <= codes
     card = DocumentType.objects.get(code="health_insurance_card")
     assert card.accepted_until == date(2025, 12, 1)
-    assert card.required_maskings == ["insurer_number"]
+    # The numbers may not be collected, nor the QR code that carries them.
+    assert card.required_maskings == ["insurer_number", "qr_code"]
+    assert DocumentType.objects.get(code="eligibility_certificate").required_maskings == [
+        "insurer_number",
+        "qr_code",
+    ]
     passport = DocumentType.objects.get(code="passport")
     assert not passport.shows_address and passport.expires and passport.has_photo
     assert DocumentType.objects.get(code="pension_book").required_maskings == ["pension_number"]
-    assert DocumentType.objects.get(code="drivers_licence").required_maskings == ["domicile"]
+    # IC licences do not print the permanent domicile: nothing to mask.
+    assert DocumentType.objects.get(code="drivers_licence").required_maskings == []
     assert DocumentType.objects.get(code="my_number_card").back_shows_my_number
     assert DocumentType.objects.get(code="seal_certificate").max_age_months == 3
     assert DocumentType.objects.get(code="residence_certificate").required_maskings == [

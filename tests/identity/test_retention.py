@@ -35,7 +35,7 @@ TODAY = timezone.localdate()
 
 def replied_case(staff: Any, manager: Any, *, sent_on: date) -> Case:
     """A case whose reply was mailed on `sent_on`: a scanned licence, a passport, and a
-    My Number card whose copy (with the back) was destroyed on arrival."""
+    copy of the back of a My Number card, destroyed on arrival."""
     case = make_case(
         actor=staff,
         manager=manager,
@@ -45,7 +45,7 @@ def replied_case(staff: Any, manager: Any, *, sent_on: date) -> Case:
     )
     log_document(case, staff, "drivers_licence", scan=Scan(small_pdf(), "application/pdf"))
     log_document(case, staff, "passport")
-    log_document(case, staff, "my_number_card", includes_card_back=True, destroyed_at_once=True)
+    log_document(case, staff, "my_number_card_back")
     case = case_services.case_verify_identity(case=case, actor=staff)
     case = case_services.case_start_work(case=case, actor=staff)
     item = case.items.get()

@@ -47,7 +47,7 @@ def test_a_logged_document_is_audited_with_types_and_outcomes_but_nothing_it_sho
     first, second = events(case, "case.identity.document_received")
     assert first.payload["document_type"] == "drivers_licence"
     assert first.payload["holder"] == "requester"
-    assert first.payload["maskings_confirmed"] == ["domicile"]
+    assert first.payload["maskings_confirmed"] == []  # an IC licence prints no domicile
     assert first.payload["image_stored"] is True
     assert first.payload["passed"] is False
     assert second.payload["passed"] is True
@@ -120,9 +120,9 @@ def test_the_refusal_to_move_says_which_rules_fail(staff: Any, case: Case) -> No
             "Not required for this document",
         ),
         (
-            {"includes_card_back": True},
-            "includes_card_back",
-            "Only a card whose back shows the My Number",
+            {"maskings": [Masking.DOMICILE]},
+            "maskings",
+            "Not required for this document: Permanent domicile",
         ),
     ],
 )
@@ -175,11 +175,26 @@ def test_an_unmasked_insurer_number_fails_until_a_named_person_confirms_the_mask
         method=MaskingConfirmation.Method.MASKED_BY_STAFF,
         confirmed_by=manager,
     )
+    # The numbers alone are not enough: the QR code carries them too.
+    assert not rule(case, "masking_confirmed")
+    with pytest.raises(TransitionBlocked) as blocked:
+        case_services.case_verify_identity(case=case, actor=staff)
+    assert "QR code" in blocked.value.details[0]
+    assert "Insurer number" not in blocked.value.details[0]
+    services.masking_confirm(
+        document=certificate,
+        actor=staff,
+        masking=Masking.QR_CODE,
+        method=MaskingConfirmation.Method.ARRIVED_MASKED,
+        confirmed_by=manager,
+    )
     assert rule(case, "masking_confirmed")
-    (confirmed,) = events(case, "case.identity.masking_confirmed")
+    (confirmed, qr_code) = events(case, "case.identity.masking_confirmed")
+    assert qr_code.payload["masking"] == "qr_code"
     assert confirmed.payload["masking"] == "insurer_number"
     assert confirmed.payload["confirmed_by"] == "kenichi"
-    assert confirmed.payload["passed"] is True
+    assert confirmed.payload["passed"] is False
+    assert qr_code.payload["passed"] is True
     assert case_services.case_verify_identity(case=case, actor=staff).state == (
         CaseState.IDENTITY_VERIFIED
     )
@@ -189,15 +204,21 @@ def test_a_masking_is_confirmed_once_by_staff_and_only_where_required(
     staff: Any, auditor: Any, case: Case
 ) -> None:
     passport = log_document(case, staff, "passport")
+    card = log_document(case, staff, "health_insurance_card", received_on=case.arrival_date)
     licence = log_document(case, staff, "drivers_licence")
     method = MaskingConfirmation.Method.MASKED_BY_STAFF
     with pytest.raises(InvalidInput, match="not required"):
         services.masking_confirm(
             document=passport, actor=staff, masking="domicile", method=method, confirmed_by=staff
         )
-    with pytest.raises(InvalidInput, match="already confirmed"):
+    # The driver's licence no longer asks for its domicile masked (IC licences omit it).
+    with pytest.raises(InvalidInput, match="not required"):
         services.masking_confirm(
             document=licence, actor=staff, masking="domicile", method=method, confirmed_by=staff
+        )
+    with pytest.raises(InvalidInput, match="already confirmed"):
+        services.masking_confirm(
+            document=card, actor=staff, masking="qr_code", method=method, confirmed_by=staff
         )
     certificate = log_document(case, staff, "eligibility_certificate", maskings=[])
     with pytest.raises(InvalidInput, match="staff or managers"):
@@ -210,36 +231,74 @@ def test_a_masking_is_confirmed_once_by_staff_and_only_where_required(
         )
 
 
-def test_a_my_number_card_back_is_destroyed_and_never_stored(staff: Any, case: Case) -> None:
-    pdf = Scan(small_pdf(), "application/pdf")
-    with pytest.raises(InvalidInput) as refused:
-        log_document(case, staff, "my_number_card", includes_card_back=True, scan=pdf)
-    assert any("never stored" in detail for detail in refused.value.details)
-    card = log_document(
-        case, staff, "my_number_card", includes_card_back=True, destroyed_at_once=True
-    )
-    assert card.destroyed_at_once and card.copy_destroyed_by == staff
-    assert card.paper_location == ""
+def test_a_my_number_card_back_is_logged_destroyed_at_once_and_counts_for_nothing(
+    staff: Any, case: Case
+) -> None:
+    # Logged as exactly that: no fields to copy, recorded as destroyed at once.
+    back = log_document(case, staff, "my_number_card_back")
+    assert back.destroyed_at_once and back.copy_destroyed_by == staff
+    assert back.copy_destroyed_at is not None and back.paper_location == ""
+    assert (back.name_shown, back.date_of_birth_shown, back.address_shown) == ("", None, "")
     assert not DocumentScan.objects.exists()
-    log_document(case, staff, "passport")
-    assert rule(case, "masking_confirmed")
-    (logged, _passport) = events(case, "case.identity.document_received")
+    (logged,) = events(case, "case.identity.document_received")
+    assert logged.payload["document_type"] == "my_number_card_back"
+    assert logged.payload["card_back"] is True
     assert logged.payload["destroyed_at_once"] is True
     assert logged.payload["image_stored"] is False
+    # With one other valid document the gate stays closed: the back is not the second.
+    log_document(case, staff, "drivers_licence")
+    verdict = {r.code: r for r in evaluate_case(case).results}
+    assert not verdict["two_documents"].passed
+    assert "only one has arrived (Driver's licence)" in verdict["two_documents"].message
+    with pytest.raises(TransitionBlocked):
+        case_services.case_verify_identity(case=case, actor=staff)
+    log_document(case, staff, "passport")
+    assert case_services.case_verify_identity(case=case, actor=staff).state == (
+        CaseState.IDENTITY_VERIFIED
+    )
 
 
-def test_a_kept_card_back_must_be_masked_or_destroyed(staff: Any, case: Case) -> None:
-    card = log_document(case, staff, "my_number_card", includes_card_back=True)
+def test_nothing_is_copied_from_a_my_number_card_back_nor_stored(staff: Any, case: Case) -> None:
+    for changes, field in (
+        ({"name_shown": "高橋 美咲"}, "name"),
+        ({"date_of_birth_shown": date(1988, 4, 12)}, "name"),
+        ({"address_shown": "愛知県名古屋市中区平和1丁目1番19号"}, "name"),
+        ({"maskings": [Masking.MY_NUMBER], "masked_by": staff}, "masked"),
+        ({"scan": Scan(small_pdf(), "application/pdf")}, "scanned"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            log_document(case, staff, "my_number_card_back", **changes)
+        text = " ".join(refused.value.details)
+        assert "back of a My Number card" in text, (field, text)
+    assert ReceivedDocument.objects.count() == 0
+    assert not DocumentScan.objects.exists()
+
+
+def test_a_card_back_is_never_evidence_whatever_its_row_says(staff: Any, case: Case) -> None:
+    """Fixed in code: an administrator's edit of the row cannot make the back count."""
+    DocumentType.objects.filter(code="my_number_card_back").update(
+        proves="identity", shows_address=True
+    )
+    log_document(case, staff, "my_number_card_back")
+    log_document(case, staff, "my_number_card_back")
+    log_document(case, staff, "passport")
+    results = {r.code: r.passed for r in evaluate_case(case).results}
+    assert results["two_documents"] is False
+    assert results["address_matches"] is False
+
+
+def test_a_kept_copy_must_be_masked_or_destroyed(staff: Any, case: Case) -> None:
+    certificate = log_document(case, staff, "eligibility_certificate", maskings=[])
     log_document(case, staff, "passport")
     assert not rule(case, "masking_confirmed")
-    services.document_destroy_copy(document=card, actor=staff)
+    services.document_destroy_copy(document=certificate, actor=staff)
     assert rule(case, "masking_confirmed")
-    card.refresh_from_db()
-    assert card.destroyed_at_once and card.copy_destroyed_at is not None
+    certificate.refresh_from_db()
+    assert certificate.destroyed_at_once and certificate.copy_destroyed_at is not None
     (destroyed,) = events(case, "case.identity.copy_destroyed")
-    assert destroyed.payload["document_type"] == "my_number_card"
+    assert destroyed.payload["document_type"] == "eligibility_certificate"
     with pytest.raises(InvalidInput):
-        services.document_destroy_copy(document=card, actor=staff)
+        services.document_destroy_copy(document=certificate, actor=staff)
 
 
 def test_a_scan_waits_for_its_maskings(staff: Any, case: Case) -> None:

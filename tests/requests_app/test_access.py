@@ -172,6 +172,15 @@ APP_RULES: dict[str, Rule] = {
     ),
     "requests_app:assign": Rule(WORKERS, get=405, post=302, data=lambda w: {"assignee": ""}),
     "requests_app:fee_payment": Rule(WORKERS, get=405, post=400),
+    # What was asked of the requester arrived: the world's case is not waiting, so the page
+    # comes back with the reason (400), like the case page's other small forms.
+    "requests_app:case_arrival": Rule(
+        WORKERS,
+        get=405,
+        post=400,
+        kwargs={"name": "arrival_name"},
+        data=lambda w: {"expected_state": "in_progress", "received_on": TODAY.isoformat()},
+    ),
     "requests_app:item_outcome": Rule(
         WORKERS, get=405, post=302, data=lambda w: {f"item{w['item_id']}-outcome": "done"}
     ),
@@ -202,6 +211,11 @@ APP_RULES: dict[str, Rule] = {
     "requests_app:letter_retry": Rule(WORKERS, get=405, post=302, kwargs={"pk": "letter"}),
     "requests_app:item_records_add": Rule(WORKERS, get=405, post=400),
     "requests_app:item_record_remove": Rule(WORKERS, get=405, post=302, kwargs={"pk": "record"}),
+    # Marking a record of provision as excluded (Enforcement Order Art. 11); the world's
+    # record is a disclosure's, so it is refused with the reason shown (302).
+    "requests_app:item_record_exclude": Rule(
+        WORKERS, get=405, post=302, kwargs={"pk": "record"}, data=lambda w: {"excluded": "1"}
+    ),
     "requests_app:item_change_add": Rule(
         WORKERS, get=405, post=400, kwargs={"item_id": "change_item_id"}
     ),
@@ -475,6 +489,7 @@ def build_world() -> tuple[dict[str, User], dict[str, Any]]:
         "change": change.pk,
         "letter": letter.pk,
         "name": "request_completion",
+        "arrival_name": "receive_completion",
         "identity_reference": identity_case.reference,
         "document_id": document.pk,
         "batch": batch.pk,

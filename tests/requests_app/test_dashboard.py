@@ -48,13 +48,13 @@ def cases(staff: Any, manager: Any) -> dict[str, Case]:
     made = {
         # Replied in a week and closed.
         "A": walk("complaint", D(2026, 10, 1), (D(2026, 10, 8), "closed")),
-        # Arrived in October, replied in November; waited four working days for identity
-        # documents (26-30 October), which moved its due date; the reply is mailed but the
-        # case is not closed yet.
+        # Arrived in October, replied in November; asked for identity documents the day it
+        # arrived, it waited on the requester until they came (26-30 October), which moved
+        # its due date; the reply is mailed but the case is not closed yet.
         "B": walk(
             "complaint",
             D(2026, 10, 26),
-            (D(2026, 10, 26), "awaiting_identity"),
+            (D(2026, 10, 26), "awaiting_documents"),
             (D(2026, 10, 30), "in_progress"),
             (D(2026, 11, 11), "reply_sent"),
         ),
@@ -68,7 +68,7 @@ def cases(staff: Any, manager: Any) -> dict[str, Case]:
         # Open and overdue.
         "D": walk("complaint", D(2026, 11, 2), (D(2026, 11, 2), "in_progress")),
         # Waiting on the requester's documents since the 20th.
-        "E": walk("correction", D(2026, 11, 19), (D(2026, 11, 20), "awaiting_identity")),
+        "E": walk("correction", D(2026, 11, 19), (D(2026, 11, 20), "awaiting_documents")),
         # Due this Friday, nobody assigned.
         "F": walk("complaint", D(2026, 11, 12), (D(2026, 11, 12), "in_progress")),
         # Withdrawn: received, never replied.
@@ -109,7 +109,7 @@ def test_the_snapshot_is_the_hand_counted_one(cases: dict[str, Case]) -> None:
     # B's reply is mailed (open until closed), D is overdue, E waits, F is due on Friday.
     assert b.open_cases is not None and b.open_cases.value == 4
     assert {row.label: row.figure.value for row in b.by_state if row.figure.value} == {
-        "Awaiting identity verification": 1,
+        "Waiting for documents from the requester": 1,
         "In progress": 2,
         "Reply sent": 1,
     }

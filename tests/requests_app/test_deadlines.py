@@ -13,9 +13,10 @@ from requests_app.audit import AuditEvent
 from requests_app.business_calendar import BusinessCalendar
 from requests_app.choices import CaseState
 from requests_app.deadlines import Change, Policy, due_date_for
+from requests_app.demo.cases import ask_by_letter
 from requests_app.errors import InvalidInput, TransitionBlocked
 from requests_app.letters import services as letter_services
-from requests_app.models import Case, ClosureDay, SLAPolicy
+from requests_app.models import Case, ClosureDay, Letter, SLAPolicy
 from requests_app.reference import CLOSURE_DAYS
 from tests.clock import office_time, tokyo
 from tests.conftest import client_for
@@ -75,47 +76,112 @@ def test_a_calendar_target_ending_on_a_closed_day_is_brought_forward() -> None:
     assert derive(D(2026, 9, 9), [], kinds=kinds).due_date == D(2026, 9, 18)
 
 
-def test_waiting_on_the_requester_pauses_the_clock() -> None:
-    # Arrived Mon 2 Nov; identity documents asked for that day, verified on the 12th.
-    events = [step(D(2026, 11, 2), "awaiting_identity"), step(D(2026, 11, 12), "identity_verified")]
-    assert derive(D(2026, 11, 2), []).due_date == D(2026, 11, 17)
-    # The days of the wait (3rd to 12th) do not count: ten business days from the 12th.
-    assert derive(D(2026, 11, 2), events).due_date == D(2026, 11, 27)
-    # A policy that does not pause keeps the first date.
-    assert derive(D(2026, 11, 2), events, policies={"complaint": NO_PAUSE}).due_date == D(
-        2026, 11, 17
-    )
+def asked(day: date, to_state: str, *, recorded: date | None = None) -> Change:
+    """The request to the person mailed on `day` (recorded that day or later)."""
+    return Change(tokyo(recorded or day), "case.step", to_state, {"asked_on": str(day)})
+
+
+def arrived(day: date, to_state: str, *, recorded: date | None = None) -> Change:
+    """What was asked arrived on `day`, as staff entered it (recorded that day or later)."""
+    return Change(tokyo(recorded or day), "case.step", to_state, {"received_on": str(day)})
+
+
+# November 2026: Tue 3 is Culture Day and Mon 23 Labour Thanksgiving Day (holidays).
+ARRIVED = D(2026, 11, 2)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("kind", "due"),
+    [
+        # 14 calendar days from the 3rd: the 16th, a Monday.
+        ("disclosure", D(2026, 11, 16)),
+        # Ten business days from the 4th: 4, 5, 6, 9, 10, 11, 12, 13, 16, 17.
+        ("complaint", D(2026, 11, 17)),
+    ],
+)
+def test_documents_in_the_envelope_do_not_pause_the_clock(kind: str, due: date) -> None:
+    # Checking what came in the envelope is the company's own work, however long it takes.
+    events = [step(ARRIVED, "awaiting_identity"), step(D(2026, 11, 12), "identity_verified")]
+    assert derive(ARRIVED, [], kinds=(kind,)).due_date == due
+    found = derive(ARRIVED, events, kinds=(kind,), today=D(2026, 11, 12))
+    assert found.due_date == due
+    assert not found.clock_paused and found.waiting_since is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "due"),
+    [
+        # Calendar days: 3 and 4 Nov count (2); 5-10 Nov do not; then 11-22 Nov (12 more)
+        # make 14. The 22nd is a Sunday: brought forward to Friday the 20th.
+        ("disclosure", D(2026, 11, 20)),
+        # Business days: only the 4th counts before the request (the 3rd is a holiday); then
+        # 11, 12, 13, 16, 17, 18, 19, 20, 24 (the 23rd is a holiday) make ten.
+        ("complaint", D(2026, 11, 24)),
+    ],
+)
+def test_a_request_for_documents_pauses_from_the_day_it_was_mailed(kind: str, due: date) -> None:
+    events = [
+        step(ARRIVED, "awaiting_identity"),
+        # The request was mailed on Thursday the 5th and recorded on Friday the 6th.
+        asked(D(2026, 11, 5), "awaiting_documents", recorded=D(2026, 11, 6)),
+        # The documents arrived on Tuesday the 10th; staff recorded it on the 11th.
+        arrived(D(2026, 11, 10), "awaiting_identity", recorded=D(2026, 11, 11)),
+        step(D(2026, 11, 11), "identity_verified"),
+    ]
+    waiting = derive(ARRIVED, events[:2], kinds=(kind,), today=D(2026, 11, 7))
+    assert waiting.clock_paused and waiting.waiting_since == D(2026, 11, 5)
+    found = derive(ARRIVED, events, kinds=(kind,), today=D(2026, 11, 11))
+    assert found.due_date == due
+    assert not found.clock_paused and found.waiting_since is None
+
+
+def test_the_clock_resumes_the_day_after_what_was_asked_arrived() -> None:
+    asked_on_5th = asked(D(2026, 11, 5), "awaiting_documents")
+    # Arrived on the 10th: counting resumes on the 11th (see above: due the 24th) ...
+    on_10th = [asked_on_5th, arrived(D(2026, 11, 10), "awaiting_identity")]
+    assert derive(ARRIVED, on_10th).due_date == D(2026, 11, 24)
+    # ... arrived on the 11th: resumes on the 12th, one business day later.
+    on_11th = [asked_on_5th, arrived(D(2026, 11, 11), "awaiting_identity")]
+    assert derive(ARRIVED, on_11th).due_date == D(2026, 11, 25)
+    # The day staff enter counts, not the day they enter it.
+    late_entry = [
+        asked_on_5th,
+        arrived(D(2026, 11, 10), "awaiting_identity", recorded=D(2026, 11, 13)),
+    ]
+    assert derive(ARRIVED, late_entry).due_date == D(2026, 11, 24)
 
 
 def test_every_wait_pauses_and_the_waits_add_up() -> None:
     events = [
-        step(D(2026, 11, 2), "awaiting_identity"),
-        step(D(2026, 11, 4), "identity_verified"),  # one business day waited (3rd: holiday)
-        step(D(2026, 11, 4), "in_progress"),
-        step(D(2026, 11, 9), "awaiting_completion"),  # 補正: three business days waited
-        step(D(2026, 11, 12), "in_progress"),
+        step(ARRIVED, "awaiting_identity"),
+        asked(D(2026, 11, 4), "awaiting_documents"),  # nothing counted yet (3rd: holiday)
+        arrived(D(2026, 11, 5), "awaiting_identity"),  # 4th and 5th waited
+        step(D(2026, 11, 5), "identity_verified"),
+        step(D(2026, 11, 5), "in_progress"),  # 6th and 9th count (2)
+        asked(D(2026, 11, 10), "awaiting_completion"),  # 補正: 10th to 12th waited
+        arrived(D(2026, 11, 12), "in_progress"),
     ]
-    # 17 Nov moved on by four business days (the 23rd is Labour Thanksgiving Day).
-    assert derive(D(2026, 11, 2), events).due_date == D(2026, 11, 24)
+    # Eight more from the 13th: 13, 16, 17, 18, 19, 20, 24, 25.
+    assert derive(ARRIVED, events).due_date == D(2026, 11, 25)
 
 
 def test_a_fee_wait_pauses_like_any_other() -> None:
     events = [
-        step(D(2026, 11, 2), "awaiting_identity"),
-        step(D(2026, 11, 2), "identity_verified"),
-        step(D(2026, 11, 2), "awaiting_fee"),
-        step(D(2026, 11, 6), "in_progress"),  # the money order arrived on Friday
+        step(ARRIVED, "awaiting_identity"),
+        step(ARRIVED, "identity_verified"),
+        asked(ARRIVED, "awaiting_fee"),  # the request for the fee mailed the day it arrived
+        arrived(D(2026, 11, 6), "in_progress"),  # the money order arrived on Friday
     ]
-    # 4th, 5th and 6th waited: ten business days from the 6th.
-    assert derive(D(2026, 11, 2), events).due_date == D(2026, 11, 20)
+    # 4th, 5th and 6th waited: ten business days from the 9th (9-13, 16-20).
+    assert derive(ARRIVED, events).due_date == D(2026, 11, 20)
 
 
 def test_while_waiting_the_due_date_is_the_earliest_it_can_be() -> None:
-    events = [step(D(2026, 11, 2), "awaiting_identity")]
-    on_10th = derive(D(2026, 11, 2), events, today=D(2026, 11, 10))
-    assert on_10th.clock_paused and on_10th.waiting_since == D(2026, 11, 2)
+    events = [asked(ARRIVED, "awaiting_documents")]
+    on_10th = derive(ARRIVED, events, today=D(2026, 11, 10))
+    assert on_10th.clock_paused and on_10th.waiting_since == ARRIVED
     assert on_10th.due_date == D(2026, 11, 25)  # ten business days after today
-    on_20th = derive(D(2026, 11, 2), events, today=D(2026, 11, 20))
+    on_20th = derive(ARRIVED, events, today=D(2026, 11, 20))
     assert on_20th.due_date == D(2026, 12, 7)
 
 
@@ -150,10 +216,12 @@ def test_an_extension_sets_the_new_date_and_later_waits_move_it() -> None:
     assert found.due_date == D(2026, 12, 4) and found.extended_to == D(2026, 12, 4)
     waited = [
         *extended,
-        step(D(2026, 11, 24), "awaiting_completion"),
-        step(D(2026, 11, 27), "in_progress"),  # 25th, 26th, 27th waited
+        asked(D(2026, 11, 24), "awaiting_completion"),
+        arrived(D(2026, 11, 27), "in_progress"),  # 24th to 27th waited
     ]
-    assert derive(D(2026, 11, 2), waited).due_date == D(2026, 12, 9)
+    # 13 business days were left on the 16th; 17-20 Nov used four; nine from the 30th:
+    # 30 Nov, 1, 2, 3, 4, 7, 8, 9, 10 Dec.
+    assert derive(D(2026, 11, 2), waited).due_date == D(2026, 12, 10)
     # An extension after the date had passed starts from the day it was granted.
     late = [step(D(2026, 11, 2), "in_progress"), extension(D(2026, 11, 19), D(2026, 11, 26))]
     assert derive(D(2026, 11, 2), late).due_date == D(2026, 11, 26)
@@ -170,7 +238,7 @@ def test_a_kind_without_a_policy_gets_the_art39_date() -> None:
 
 
 def test_the_clock_runs_while_any_kind_does_not_pause() -> None:
-    events = [step(D(2026, 11, 2), "awaiting_identity")]
+    events = [asked(D(2026, 11, 2), "awaiting_documents")]
     policies = {"complaint": NO_PAUSE, "disclosure": CALENDAR_14}
     found = derive(
         D(2026, 11, 2), events, kinds=("disclosure", "complaint"), policies=policies,
@@ -192,16 +260,103 @@ def test_services_keep_the_stored_deadline_in_step_with_the_history(staff: Any) 
         assert case.due_date == D(2026, 11, 17) and case.warning_date == D(2026, 11, 12)
         assert not case.clock_paused
         move(D(2026, 11, 4))
-        case = services.case_request_completion(case=case, actor=staff, reason="対象期間の特定")
+        case = ask_by_letter(case, staff=staff, completion="対象期間の特定をお願いします。")
+        assert case.state == CaseState.AWAITING_COMPLETION
         assert case.clock_paused and case.waiting_since == D(2026, 11, 4)
-        move(D(2026, 11, 9))
-        case = services.case_receive_completion(case=case, actor=staff)
+        move(D(2026, 11, 10))
+        case = services.case_receive_completion(case=case, actor=staff, received_on=D(2026, 11, 9))
         stored = Case.objects.get(pk=case.pk)
-        # The 5th, 6th and 9th were waited: three business days later than the 17th.
-        assert stored.due_date == D(2026, 11, 20)
+        # The 4th (the request mailed) to the 9th (the answer arrived) do not count: ten
+        # business days from the 10th: 10-13, 16-20, 24 (the 23rd is a holiday).
+        assert stored.due_date == D(2026, 11, 24)
         assert not stored.clock_paused and stored.waiting_since is None
         # The pure function reading the trail agrees with the stored copy.
         assert deadlines.deadline_of(stored).due_date == stored.due_date
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "due"),
+    [("disclosure", D(2026, 11, 20)), ("complaint", D(2026, 11, 24))],
+)
+def test_a_request_for_documents_mailed_pauses_and_their_arrival_resumes(
+    staff: Any, kind: str, due: date
+) -> None:
+    """Through the services: the dates of the pure test above, counted by hand there."""
+    with office_time(ARRIVED) as move:
+        case = make_case(actor=staff, kinds=(kind,), arrival_date=ARRIVED)
+        case = services.case_begin_identity_check(case=case, actor=staff)
+        unpaused = case.due_date
+        assert not case.clock_paused  # the documents in the envelope are being checked
+        move(D(2026, 11, 4))
+        letter = letter_services.letter_request(case=case, actor=staff, kind="deficiency")
+        letter_services.letter_generate(letter_id=letter.pk)
+        move(D(2026, 11, 6))
+        letter_services.letter_record_mailing(
+            letter=Letter.objects.get(pk=letter.pk),
+            actor=staff,
+            method="ordinary",
+            tracking_number="",
+            sent_on=D(2026, 11, 5),
+        )
+        case = Case.objects.get(pk=case.pk)
+        assert case.state == CaseState.AWAITING_DOCUMENTS
+        assert case.clock_paused and case.waiting_since == D(2026, 11, 5)
+        event = AuditEvent.objects.get(case=case, action="case.documents.requested")
+        assert event.payload == {"asked_on": "2026-11-05", "letter_number": letter.number}
+        move(D(2026, 11, 11))
+        case = services.case_receive_documents(case=case, actor=staff, received_on=D(2026, 11, 10))
+        assert case.state == CaseState.AWAITING_IDENTITY
+        stored = Case.objects.get(pk=case.pk)
+        assert stored.due_date == due and stored.due_date > unpaused
+        assert not stored.clock_paused
+
+
+@pytest.mark.django_db
+def test_logging_a_document_that_was_asked_for_ends_the_wait_on_its_day(staff: Any) -> None:
+    from tests.identity.factories import log_document
+
+    with office_time(ARRIVED) as move:
+        case = make_case(actor=staff, kinds=("complaint",), arrival_date=ARRIVED)
+        move(D(2026, 11, 5))
+        case = make_case_wait(case, staff, D(2026, 11, 5))
+        move(D(2026, 11, 11))
+        log_document(case, staff, "passport", received_on=D(2026, 11, 10))
+        case = Case.objects.get(pk=case.pk)
+        assert case.state == CaseState.AWAITING_IDENTITY
+        assert case.due_date == D(2026, 11, 24)
+        event = AuditEvent.objects.get(case=case, action="case.documents.received")
+        assert event.payload == {"received_on": "2026-11-10"}
+
+
+def make_case_wait(case: Case, staff: Any, mailed: date) -> Case:
+    case = services.case_begin_identity_check(case=case, actor=staff)
+    letter = letter_services.letter_request(case=case, actor=staff, kind="deficiency")
+    letter_services.letter_generate(letter_id=letter.pk)
+    letter_services.letter_record_mailing(
+        letter=Letter.objects.get(pk=letter.pk),
+        actor=staff,
+        method="ordinary",
+        tracking_number="",
+        sent_on=mailed,
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.django_db
+def test_an_arrival_before_the_request_or_in_the_future_is_refused(staff: Any) -> None:
+    with office_time(ARRIVED) as move:
+        case = make_case(actor=staff, kinds=("complaint",), arrival_date=ARRIVED)
+        move(D(2026, 11, 5))
+        case = make_case_wait(case, staff, D(2026, 11, 5))
+        move(D(2026, 11, 6))
+        for day, message in (
+            (D(2026, 11, 4), "before the request was mailed (2026-11-05)"),
+            (D(2026, 11, 7), "cannot be in the future"),
+        ):
+            with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
+                services.case_receive_documents(case=case, actor=staff, received_on=day)
+        assert Case.objects.get(pk=case.pk).state == CaseState.AWAITING_DOCUMENTS
 
 
 @pytest.mark.django_db
@@ -286,7 +441,7 @@ def test_an_extension_is_refused_with_the_reason(
 @pytest.mark.django_db
 def test_an_extension_waits_until_the_clock_runs(staff: Any, auditor: Any) -> None:
     with office_time(D(2026, 11, 20)):
-        case = make_case(actor=staff, kinds=("complaint",), state="awaiting_identity")
+        case = make_case(actor=staff, kinds=("complaint",), state="awaiting_documents")
         page = client_for(staff).get(reverse("requests_app:case_detail", args=[case.reference]))
         html = page.content.decode()
         assert "The deadline clock is paused while the case waits on the requester" in html
@@ -363,7 +518,7 @@ def test_the_case_page_shows_the_deadline(staff: Any) -> None:
 def test_a_waiting_case_shows_its_paused_clock(staff: Any) -> None:
     with office_time(D(2026, 11, 2)) as move:
         case = make_case(actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2))
-        services.case_begin_identity_check(case=case, actor=staff)
+        make_case_wait(case, staff, D(2026, 11, 2))
         move(D(2026, 11, 10))
         html = (
             client_for(staff)
@@ -438,7 +593,7 @@ def test_recomputing_all_open_cases_agrees_with_one_by_one(staff: Any) -> None:
         cases = [
             make_case(actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2)),
             make_case(actor=staff, kinds=("disclosure", "correction"), state="in_progress"),
-            make_case(actor=staff, kinds=("correction",), state="awaiting_identity"),
+            make_case(actor=staff, kinds=("correction",), state="awaiting_documents"),
         ]
         move(D(2026, 11, 16))
         before = {case.pk: Case.objects.get(pk=case.pk).due_date for case in cases}
@@ -465,8 +620,8 @@ def test_the_list_filters_and_marks_by_business_days(staff: Any) -> None:
         friday = complaint(D(2026, 11, 19))  # due Fri 4 Dec
         next_monday = complaint(D(2026, 11, 20))  # due Mon 7 Dec
         late = complaint(D(2026, 11, 2))  # due 17 Nov
-        waiting = complaint(D(2026, 11, 27), state="awaiting_identity")  # clock paused
-        late_then_waiting = complaint(D(2026, 11, 2), state="awaiting_identity")
+        waiting = complaint(D(2026, 11, 27), state="awaiting_documents")  # clock paused
+        late_then_waiting = complaint(D(2026, 11, 2), state="awaiting_documents")
         assert (monday.due_date, friday.due_date, next_monday.due_date) == (
             D(2026, 11, 30),
             D(2026, 12, 4),

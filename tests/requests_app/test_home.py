@@ -49,7 +49,9 @@ def test_signing_in_lands_on_the_home_page(staff: Any) -> None:
 def test_staff_see_their_day_and_every_number_is_its_list(staff: Any, manager: Any) -> None:
     with office_time(MONDAY - timedelta(days=30)) as move:
         late = make_case(actor=staff, kinds=("complaint",), state="in_progress")
-        mine_waiting = make_case(actor=staff, state="awaiting_identity")
+        # Waiting on the requester: the request for documents went out (checking what came in
+        # the envelope is the office's own work, not a wait).
+        mine_waiting = make_case(actor=staff, state="awaiting_documents")
         unassigned = make_case(actor=staff, kinds=("complaint",), state="in_progress")
         services.case_assign(case=unassigned, actor=staff, assignee=None)
         someone_elses = make_case(actor=manager, kinds=("complaint",), state="in_progress")

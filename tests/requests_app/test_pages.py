@@ -17,6 +17,7 @@ from requests_app import services
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState
 from requests_app.demo import bulk
+from requests_app.demo.cases import ask_by_letter
 from requests_app.models import Case
 from tests.conftest import client_for
 from tests.factories import RequesterDataFactory, make_case
@@ -68,7 +69,7 @@ def test_pressing_a_button_moves_the_case(staff: Any) -> None:
         {"expected_state": "received"},
         follow=True,
     )
-    assert "The case is now “Awaiting identity verification”." in response.content.decode()
+    assert "The case is now “Checking identity documents”." in response.content.decode()
     assert Case.objects.get(pk=case.pk).state == CaseState.AWAITING_IDENTITY
     again = client.post(
         reverse("requests_app:case_transition", args=[case.reference, "begin_identity_check"]),
@@ -78,15 +79,31 @@ def test_pressing_a_button_moves_the_case(staff: Any) -> None:
     assert "changed by someone else" in again.content.decode()
 
 
-def test_required_reason_is_asked_for(staff: Any) -> None:
-    case = make_case(actor=staff, kinds=("correction",), state=CaseState.IN_PROGRESS)
-    response = signed_in(staff).post(
-        reverse("requests_app:case_transition", args=[case.reference, "request_completion"]),
-        {"expected_state": "in_progress", "reason": ""},
+def test_required_reason_is_asked_for(staff: Any, manager: Any) -> None:
+    case = make_case(
+        actor=staff, manager=manager, kinds=("correction",), state=CaseState.AWAITING_APPROVAL
+    )
+    response = signed_in(manager).post(
+        reverse("requests_app:case_transition", args=[case.reference, "return_for_rework"]),
+        {"expected_state": "awaiting_approval", "reason": ""},
         follow=True,
     )
     assert "Please give a reason for this step." in response.content.decode()
+    assert Case.objects.get(pk=case.pk).state == CaseState.AWAITING_APPROVAL
+
+
+def test_a_wait_is_started_by_mailing_the_request_never_by_a_button(staff: Any) -> None:
+    case = make_case(actor=staff, kinds=("correction",), state=CaseState.IN_PROGRESS)
+    response = signed_in(staff).post(
+        reverse("requests_app:case_transition", args=[case.reference, "request_completion"]),
+        {"expected_state": "in_progress", "reason": "対象期間の特定"},
+        follow=True,
+    )
+    assert "That step is not available." in response.content.decode()
     assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
+    html = response.content.decode()
+    assert 'data-automatic="request_completion"' in html
+    assert 'data-action="request_completion"' not in html
 
 
 def test_outcome_form_errors_are_shown_and_nothing_saved(staff: Any) -> None:
@@ -97,7 +114,10 @@ def test_outcome_form_errors_are_shown_and_nothing_saved(staff: Any) -> None:
         {f"item{item.pk}-outcome": "refused", f"item{item.pk}-refusal_ground": ""},
     )
     assert response.status_code == 400
-    assert "A refusal needs its statutory ground." in response.content.decode()
+    assert (
+        "“Not corrected, added or deleted” needs its ground under the Act."
+        in response.content.decode()
+    )
     item.refresh_from_db()
     assert item.outcome == ""
 
@@ -109,7 +129,7 @@ def test_japanese_page(staff: Any) -> None:
         .get(reverse("requests_app:case_detail", args=[case.reference]))
         .content.decode()
     )
-    assert "本人確認を開始" in html and "経過" in html and "案件を受付" in html
+    assert "本人確認書類の確認を開始" in html and "経過" in html and "案件を受付" in html
 
 
 def test_list_filters_and_search(staff: Any, manager: Any) -> None:
@@ -175,8 +195,10 @@ def test_case_page_runs_a_fixed_number_of_queries(staff: Any, manager: Any) -> N
     )
     for index in range(5):
         services.note_add(case=long, actor=staff, body=f"メモ{index}")
-        long = services.case_request_completion(case=long, actor=staff, reason=f"補正{index}")
-        long = services.case_receive_completion(case=long, actor=staff)
+        long = ask_by_letter(long, staff=staff, completion=f"補正{index}")
+        long = services.case_receive_completion(
+            case=long, actor=staff, received_on=timezone.localdate()
+        )
     client = signed_in(staff)
     client.get(reverse("requests_app:case_list"))  # the session's first page stores its roles
     counts = []

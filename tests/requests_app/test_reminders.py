@@ -129,8 +129,12 @@ def test_nothing_is_sent_while_the_clock_is_paused_or_on_a_closed_day(
     staff: Any, manager: Any
 ) -> None:
     with office_time(D(2026, 11, 2)) as move:
-        waiting = make_case(actor=staff, kinds=("complaint",), arrival_date=D(2026, 11, 2))
-        services.case_begin_identity_check(case=waiting, actor=staff)
+        waiting = make_case(
+            actor=staff,
+            kinds=("complaint",),
+            arrival_date=D(2026, 11, 2),
+            state="awaiting_documents",
+        )
         move(D(2026, 11, 28))  # a Saturday
         late = overdue(staff)
         assert sweep(D(2026, 11, 28)) == 0

@@ -37,6 +37,7 @@ def test_seed_demo_creates_logins_and_a_case_in_every_state() -> None:
 @override_settings(DEBUG=True)
 @pytest.mark.django_db(transaction=True)  # commits for real: messages go out as they would
 def test_the_demo_history_is_closed_cases_walked_at_their_own_dates() -> None:
+    from requests_app.letters.kinds import DECIDING_KINDS
     from requests_app.letters.models import Letter
 
     today = timezone.localdate()
@@ -50,13 +51,18 @@ def test_the_demo_history_is_closed_cases_walked_at_their_own_dates() -> None:
     }
     past = [case for case in Case.objects.all() if opened[case.pk] < today]
     assert len(past) >= 3
+    waited = AuditEvent.objects.filter(case__in=past, action="case.documents.requested")
+    assert waited.exists(), "some past cases waited on the requester for documents"
     for case in past:
         assert opened[case.pk] == case.arrival_date
         assert case.state == CaseState.CLOSED and case.reply_sent_on is not None
         assert case.arrival_date < case.reply_sent_on < today
         # The reply went out on the day its letters were mailed.
-        mailed = Letter.objects.filter(case=case, sent_on__isnull=False)
+        mailed = Letter.objects.filter(case=case, sent_on__isnull=False, kind__in=DECIDING_KINDS)
         assert mailed.exists() and {letter.sent_on for letter in mailed} == {case.reply_sent_on}
+        # A case that waited on the person was asked by a letter mailed before the reply.
+        for asked in Letter.objects.filter(case=case, kind="deficiency"):
+            assert asked.sent_on is not None and asked.sent_on < case.reply_sent_on
     # The trail runs forward in time, as it would have in the office.
     times = list(AuditEvent.objects.order_by("seq").values_list("at", flat=True))
     assert times == sorted(times)

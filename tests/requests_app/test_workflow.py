@@ -11,8 +11,9 @@ from django.utils import timezone
 from requests_app import services
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState, Outcome
-from requests_app.demo.cases import send_reply_letters
+from requests_app.demo.cases import ask_by_letter, send_reply_letters
 from requests_app.errors import InvalidInput, NotPermitted, StaleState, TransitionBlocked
+from requests_app.letters import services as letters
 from requests_app.models import Case
 from tests.factories import make_case
 from tests.identity.factories import log_document
@@ -41,7 +42,7 @@ def test_full_road_from_intake_to_closure(staff: Any, manager: Any) -> None:
         "case.identity.document_received",
         "case.identity.document_received",
         "case.identity.verified",
-        "case.fee.requested",
+        # The fee came with the request: recorded, and no wait on the requester.
         "case.fee.received",
         "case.work.started",
         "case.item.records_added",  # the data found, for the disclosure letter
@@ -94,7 +95,9 @@ def test_fee_kinds_wait_for_the_fee(staff: Any) -> None:
     with pytest.raises(TransitionBlocked) as blocked:
         services.case_start_work(case=case, actor=staff)
     assert "¥1,000" in blocked.value.details[0]
-    case = services.case_request_fee(case=case, actor=staff)
+    # The case waits on the person once the request for the fee is in the post.
+    case = ask_by_letter(case, staff=staff)
+    assert case.state == CaseState.AWAITING_FEE
     services.fee_record_payment(
         case=case,
         actor=staff,
@@ -124,7 +127,11 @@ def test_kinds_without_fee_skip_the_fee(staff: Any) -> None:
     )
     assert case.fee_due == 0
     with pytest.raises(TransitionBlocked):
-        services.case_request_fee(case=case, actor=staff)
+        letters.letter_request(case=case, actor=staff, kind="deficiency")
+    case = services.case_record_request_mailed(
+        case=case, actor=staff, asked_on=timezone.localdate(), letter_number="x"
+    )
+    assert case.state == CaseState.IDENTITY_VERIFIED  # nothing to wait for
     assert services.case_start_work(case=case, actor=staff).state == CaseState.IN_PROGRESS
 
 
@@ -189,7 +196,7 @@ def test_refusal_needs_every_item_refused(staff: Any, manager: Any) -> None:
     with pytest.raises(TransitionBlocked) as blocked:
         services.case_record_reply_sent(case=refused, actor=staff, sent_on=timezone.localdate())
     assert blocked.value.details == [
-        "The letter “Refusal with grounds and reasons” has not been generated yet."
+        "The letter “Decision not to act, with grounds and reasons” has not been generated yet."
     ]
     mailed = send_reply_letters(refused, staff=staff, manager=manager)
     assert mailed.state == CaseState.REPLY_SENT
@@ -208,7 +215,11 @@ def test_withdraw_and_abandon(staff: Any, manager: Any) -> None:
         services.case_withdraw(case=case, actor=staff)
     case = services.case_withdraw(case=case, actor=staff, reason="書面で取下げ")
     assert case.state == CaseState.WITHDRAWN and case.closed_at
-    waiting = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    checking = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    # Checking the envelope is the company's work: nothing to close for want of an answer.
+    with pytest.raises(TransitionBlocked):
+        services.case_abandon(case=checking, actor=manager, reason="30日経過")
+    waiting = make_case(actor=staff, state=CaseState.AWAITING_DOCUMENTS)
     with pytest.raises(NotPermitted):
         services.case_abandon(case=waiting, actor=staff, reason="30日経過")
     assert (
@@ -219,7 +230,9 @@ def test_withdraw_and_abandon(staff: Any, manager: Any) -> None:
 
 def test_completion_round_trip(staff: Any) -> None:
     case = make_case(actor=staff, kinds=("correction",), state=CaseState.AWAITING_COMPLETION)
-    case = services.case_receive_completion(case=case, actor=staff)
+    case = services.case_receive_completion(
+        case=case, actor=staff, received_on=timezone.localdate()
+    )
     assert case.state == CaseState.IN_PROGRESS
 
 

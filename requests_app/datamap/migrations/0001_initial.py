@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('requests_app', '0009_relationships_and_search_tasks'),
+        ('requests_app', '0014_relationships_and_search_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -184,6 +184,7 @@ class Migration(migrations.Migration):
                 ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provision_disclosures', to='requests_app.requestitem', verbose_name='request item')),
                 ('linked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disclosures', to='datamap.provisionrecord', verbose_name='record')),
+                ('row', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='provision', to='requests_app.disclosedrecord', verbose_name='row of the letter')),
             ],
             options={
                 'verbose_name': 'provision record of the person',

@@ -10,7 +10,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.choices import RequestKind
-from requests_app.datamap.choices import OrderExclusion
 
 register = template.Library()
 
@@ -37,15 +36,6 @@ INSTRUCTIONS: dict[str, Any] = {
 @register.filter
 def task_instruction(kind: str) -> str:
     return str(INSTRUCTIONS.get(kind, ""))
-
-
-@register.filter
-def exclusion_label(code: str) -> str:
-    """The ground of the Enforcement Order's exclusion, in the active language."""
-    try:
-        return str(OrderExclusion(code).label)
-    except ValueError:
-        return code
 
 
 @register.simple_tag

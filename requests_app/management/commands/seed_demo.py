@@ -125,7 +125,7 @@ class Command(BaseCommand):
         plan = [
             (CaseState.RECEIVED, 1),
             (CaseState.AWAITING_IDENTITY, 3),
-            (CaseState.AWAITING_IDENTITY, 25),
+            (CaseState.AWAITING_DOCUMENTS, 25),
             (CaseState.IDENTITY_VERIFIED, 5),
             (CaseState.AWAITING_FEE, 6),
             (CaseState.IN_PROGRESS, 8),
@@ -143,6 +143,9 @@ class Command(BaseCommand):
             kinds = demo.kinds(rng)
             if target is CaseState.AWAITING_FEE:
                 kinds = ["disclosure"]
+            if target is CaseState.REFUSED:
+                # An inquiry or complaint is answered, never refused (Art. 40).
+                kinds = [kind for kind in kinds if kind != "complaint"] or ["correction"]
             case = _open(staff, rng, today - timedelta(days=days_ago), kinds)
             demo.walk_to(case, target, staff=staff, manager=manager)
             if (target, days_ago) == (CaseState.AWAITING_IDENTITY, 3):

@@ -299,16 +299,26 @@ def test_a_request_for_the_records_lists_two_and_leaves_out_the_excluded_one(
     letters.letter_generate(letter_id=letter.pk)
     letter.refresh_from_db()
     text = pdftotext(stored_bytes(letter)).replace(" ", "")
-    assert "株式会社中部イベント企画" in text
-    assert "代表取締役森健司" in text
-    assert "（1件）" in text
+    assert "第三者提供記録は、次の表のとおりです（1件" in text
+    # The row holds what the Rules make the record hold (Art. 20): the recipient, its
+    # address and representative, what identifies the person, the items, the consent.
+    for present in (
+        "当社から第三",
+        "株式会社中部イベ",
+        "代表取締役森健司",
+        "提供年月日:2025-10-08",
+        "個人データの項目:氏名、勤務先",
+        "本人の同意:取得済み",
+    ):
+        assert present in text, present
     # The excluded record is not in the letter, not even as a count or a hint.
     for absent in ("愛知県警察", "防犯カメラ", "除外", "捜査"):
         assert absent not in text, absent
     # The approver sees it beside the letter; staff do not.
     url = reverse("requests_app:letter_detail", args=[case.reference, letter.pk])
     approver_page = client_for(manager, "ja").get(url).content.decode()
-    assert 'data-testid="left-out"' in approver_page and "愛知県警察本部" in approver_page
+    assert 'data-testid="excluded-records"' in approver_page
+    assert "愛知県警察本部" in approver_page
     staff_page = client_for(staff, "ja").get(url).content.decode()
     assert "愛知県警察本部" not in staff_page
 

@@ -354,7 +354,7 @@ def test_an_erasure_confirmed_by_a_department_is_in_the_completion_letter(
         item=item,
         actor=staff,
         outcome=Outcome.PARTLY_DONE,
-        refusal_ground="business",
+        refusal_ground="no_ground",
         reasons="保守契約の履行に必要な範囲で、顧客管理データベースの登録情報を保有しています。",
     )
     case = case_services.case_submit_for_approval(case=case, actor=staff)
@@ -480,7 +480,7 @@ def test_an_item_a_department_could_not_carry_out_is_not_done_in_full(
         item=item,
         actor=staff,
         outcome=Outcome.REFUSED,
-        refusal_ground="business",
+        refusal_ground="accurate",
         reasons="調査の結果、登録内容が事実であることを確認しました。",
     )
     assert decided.outcome == Outcome.REFUSED

@@ -208,7 +208,7 @@ def test_dossier_pdf_has_the_story_and_masks_for_auditors(
     text = pdf_text(response.content)
     assert case.reference in text
     assert "Case dossier" in text and "高橋 美咲" in text
-    assert "Disclosure (Art. 33)" in text and "Done in full" in text
+    assert "Disclosure (Art. 33)" in text and "Disclosed in full" in text  # its kind's words
     assert "two identity documents of different types" in text
     assert "Reply mailed" in text and "Decision approved" in text
     letter = case.letters.get()

@@ -67,7 +67,8 @@ def test_english_deficiency_lists_exactly_what_is_missing(staff: Any) -> None:
     case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
     letter = ask(case, staff, "deficiency", language="en")
     text = " ".join(pdftotext(stored_bytes(letter)).split())
-    assert "Dear 高橋 美咲," in text
+    # Addressed politely: the name with 様, as it is written in Japan (no title given).
+    assert "Dear 高橋 美咲 様," in text
     assert english_date(timezone.localdate()) in text  # e.g. 28 November 2026
     assert (
         "Copies of two of your identity documents of different types, at least one of them "
@@ -120,14 +121,20 @@ def test_the_address_shows_through_the_window_of_a_naga3_envelope(staff: Any) ->
         assert window[0] <= x1 and x2 <= window[2] and window[1] <= y1 and y2 <= window[3], found
 
 
-def test_fonts_are_the_embedded_ipaex_fonts_and_nothing_else(staff: Any) -> None:
+def test_fonts_are_embedded_ipaex_and_a_latin_face_for_english(staff: Any) -> None:
     case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    fonts_of = {}
     for language in ("ja", "en"):
         data = stored_bytes(ask(case, staff, "acknowledgement", language=language))
         fonts = embedded_fonts(data)
         assert fonts, "no font at all"
         assert all(embedded for embedded in fonts.values()), fonts
-        assert set(fonts) <= {"IPAexMincho", "IPAexGothic"}
+        fonts_of[language] = set(fonts)
+    assert fonts_of["ja"] <= {"IPAexMincho", "IPAexGothic"}
+    # English letters set Latin text in a Latin face; the Japanese in them (the window,
+    # 様) stays in IPAex.
+    assert "DejaVu-Serif" in fonts_of["en"]
+    assert fonts_of["en"] <= {"IPAexMincho", "IPAexGothic", "DejaVu-Serif", "DejaVu-Sans"}
 
 
 def test_pdfa_metadata_title_and_case_reference(staff: Any) -> None:

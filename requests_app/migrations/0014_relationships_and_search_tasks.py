@@ -27,7 +27,7 @@ def set_to_one_relationship(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0008_case_search_and_repeats'),
+        ('requests_app', '0013_disclosed_record_excluded_by_order'),
     ]
 
     operations = [
