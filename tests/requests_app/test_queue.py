@@ -18,6 +18,7 @@ django.setup()
 from celery import current_app
 current_app.conf.task_always_eager = False
 current_app.conf.broker_url = "memory://"
+current_app.conf.broker_transport = None  # not the embedded SQLite broker's class
 from requests_app import queue
 assert "requests_app.tasks" not in sys.modules, "the tasks module was imported"
 assert queue.SEND_CASE_REMINDERS not in current_app.tasks, "the task is registered"
