@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from requests_app.choices import CaseState
+from requests_app import outcomes
+from requests_app.choices import CaseState, Outcome
 from requests_app.datamap import selectors, services
 from requests_app.datamap.choices import TaskStatus
 from requests_app.datamap.forms import SendSearchesForm
@@ -27,6 +28,19 @@ def send_choices(case: Case) -> list[tuple[str, str]]:
     ]
 
 
+def _outcomes_short_of_done(kind: str) -> list[dict[str, Any]]:
+    """What an item a department could not carry out may be recorded as, and on which
+    grounds: the rules of its kind (requests_app/outcomes.py), nothing else."""
+    return [
+        {
+            "label": rule.label,
+            "grounds": [f"{ground.article}: {ground.label}" for ground in rule.grounds],
+        }
+        for rule in outcomes.rules_for(kind).outcomes
+        if rule.outcome not in (Outcome.DONE, Outcome.NOTHING_HELD)
+    ]
+
+
 def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, Any]:
     """What templates/datamap/_case_section.html shows."""
     can_work = has_capability(user, Capability.WORK_CASES)
@@ -35,7 +49,10 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     context: dict[str, Any] = {
         "search_tasks": tasks,
         "searches_unfinished": sum(1 for task in live if task.status != TaskStatus.ACCEPTED),
-        "cannot_reports": services.cannot_reports(case),
+        "cannot_reports": [
+            {"kind": kind, "reports": reports, "outcomes": _outcomes_short_of_done(kind)}
+            for kind, reports in services.cannot_reports(case).items()
+        ],
     }
     searching = case.state in selectors.SEARCHING_STATES
     if can_work and searching:

@@ -689,7 +689,7 @@ def task_answer(
                 searched_on=searched_on.isoformat(),
                 round=locked.round,
                 findings=len(selectors.confirmed_findings(locked)),
-                changes=locked.changes.count(),
+                changes_reported=locked.changes.count(),
             ),
         )
         _notify_after_commit(case.pk)
@@ -765,7 +765,7 @@ def task_accept(*, task: SearchTask, actor: User) -> SearchTask:
             actor=actor,
             case=case,
             payload=_task_payload(
-                locked, result=locked.result, disclosed_rows=records, changes=changes
+                locked, result=locked.result, disclosed_rows=records, completion_rows=changes
             ),
         )
     return locked

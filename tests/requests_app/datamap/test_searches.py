@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import services as case_services
@@ -22,7 +23,7 @@ from requests_app.letters import services as letters
 from requests_app.letters.kinds import LetterKind
 from requests_app.models import Case, SLAPolicy
 from requests_app.permissions import Role
-from tests.conftest import make_user
+from tests.conftest import client_for, make_user
 from tests.requests_app.datamap.conftest import case_for
 from tests.requests_app.letters.conftest import pdftotext, stored_bytes
 
@@ -471,6 +472,18 @@ def test_an_item_a_department_could_not_carry_out_is_not_done_in_full(
     )
     answer(task, contact, SearchResult.FOUND)
     services.task_accept(task=fresh(task), actor=staff)
+    # The case page shows why, and the outcomes and grounds of a correction (issue 12's
+    # rules for the kind), none of another kind's.
+    page = (
+        client_for(staff, "en")
+        .get(reverse("requests_app:case_detail", args=[case.reference]))
+        .content.decode()
+    )
+    box = page[page.index('data-testid="cannot-correction"') :]
+    box = box[: box.index("</div>")]
+    assert "誤りは確認できませんでした" in box
+    assert "Not corrected, added or deleted" in box and "Art. 34(1), (2)" in box
+    assert "Art. 33" not in box and "Art. 35" not in box
     item = case.items.get()
     with pytest.raises(InvalidInput) as raised:
         case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
