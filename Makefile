@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 # On a laptop the app runs with DEBUG on unless told otherwise.
 run: export DEBUG := $(or $(DEBUG),true)
+# The demo's customer system searches a demo database of its own (created by seed_demo).
+run: export DATAMAP_CONNECTORS := $(or $(DATAMAP_CONNECTORS),demo_customers)
+run: export DATAMAP_CONNECTOR_DEMO_CUSTOMERS_URL := $(or $(DATAMAP_CONNECTOR_DEMO_CUSTOMERS_URL),sqlite:///$(abspath $(or $(VAR_DIR),var))/demo-customers.sqlite3)
 run: setup
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput

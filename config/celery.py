@@ -46,7 +46,8 @@ app.autodiscover_tasks(["requests_app.exports"])
 # The periodic work, in office time (Asia/Tokyo). One entry per job: adding a job is adding
 # a line. Beat only queues; each task decides for itself whether today is a working day.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    # Reminders to assignees and escalations to managers, at most once per case, kind and day.
+    # Reminders to assignees and escalations to managers, at most once per case, kind and day;
+    # and the departments' search tasks (data map), the same way.
     "deadline-sweep": {
         "task": queue.DEADLINE_SWEEP,
         "schedule": crontab(minute="*/15", hour="7-19"),
@@ -82,6 +83,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "requeue-pending-letters": {
         "task": queue.REQUEUE_PENDING_LETTERS,
         "schedule": crontab(minute="*"),
+    },
+    # Records of provision to third parties whose retention period is over (第三者提供記録).
+    "purge-provision-records": {
+        "task": queue.PURGE_PROVISION_RECORDS,
+        "schedule": crontab(minute=20, hour=1),
     },
     # Repair: exports whose message was lost or whose worker stopped beating, likewise.
     "export-sweep": {

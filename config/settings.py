@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     # sync must see identity's reference-data permissions.
     "identity",
     "requests_app",
+    # The data map, search tasks and provision records (a package of requests_app).
+    "requests_app.datamap",
 ]
 
 MIDDLEWARE = [
@@ -404,3 +406,38 @@ if TASK_PRESUMED_DEAD_AFTER_SECONDS < 3 * TASK_HEARTBEAT_SECONDS:
         "TASK_PRESUMED_DEAD_AFTER_SECONDS must be at least three heartbeats "
         "(3 × TASK_HEARTBEAT_SECONDS), or a live task would be taken over."
     )
+
+
+# --- The data map: connectors to the databases of systems (requests_app/datamap) -------------
+# DATAMAP_CONNECTORS names the databases a system on the data map may be linked to, e.g.
+# "customers,orders"; each one's URL comes from DATAMAP_CONNECTOR_<NAME>_URL (or ..._URL_FILE),
+# postgres://… or sqlite:///…. Only the name is stored with the system, never the URL. The
+# connector's query runs read-only, with a time limit and a row cap.
+def _connector_urls() -> dict[str, str]:
+    import re
+
+    urls: dict[str, str] = {}
+    for name in env.strings("DATAMAP_CONNECTORS", []):
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise ImproperlyConfigured(
+                f"DATAMAP_CONNECTORS: {name!r} is not a connector name (lower-case letters, "
+                "digits and _, starting with a letter, at most 40 characters)."
+            )
+        variable = f"DATAMAP_CONNECTOR_{name.upper()}_URL"
+        url = env.string(variable, required=True)
+        parts = urlsplit(url)
+        if parts.scheme not in {"postgres", "postgresql", "sqlite"}:
+            raise ImproperlyConfigured(
+                f"{variable} has the scheme {parts.scheme!r}; use postgres://… or sqlite:///…"
+            )
+        if parts.scheme == "sqlite" and (parts.netloc or not parts.path.strip("/")):
+            raise ImproperlyConfigured(f"{variable} must name a file: sqlite:///path/to/file")
+        if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):
+            raise ImproperlyConfigured(f"{variable} must name a host and a database.")
+        urls[name] = url
+    return urls
+
+
+DATAMAP_CONNECTORS = _connector_urls()
+DATAMAP_CONNECTOR_TIMEOUT_SECONDS = env.integer("DATAMAP_CONNECTOR_TIMEOUT_SECONDS", 10, minimum=1)
+DATAMAP_CONNECTOR_ROW_CAP = env.integer("DATAMAP_CONNECTOR_ROW_CAP", 50, minimum=1)

@@ -24,5 +24,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("identity.urls")),
+    path("", include("requests_app.datamap.urls")),
     path("", include("requests_app.urls")),
 ]

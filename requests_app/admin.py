@@ -101,7 +101,14 @@ class ClosureDayAdmin(ServiceAdmin[ClosureDay]):
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(ServiceAdmin[SLAPolicy]):
     list_display = ("kind", "target_days", "day_count", "warning_days", "pauses_while_waiting")
-    fields = ("kind", "target_days", "day_count", "warning_days", "pauses_while_waiting")
+    fields = (
+        "kind",
+        "target_days",
+        "day_count",
+        "warning_days",
+        "pauses_while_waiting",
+        "search_task_days",
+    )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Every kind keeps a policy; change its target instead.

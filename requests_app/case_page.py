@@ -12,6 +12,7 @@ from typing import Any
 
 from identity import sections as identity_sections
 from requests_app import sections as core_sections
+from requests_app.datamap import sections as datamap_sections
 from requests_app.exports import sections as export_sections
 from requests_app.letters import sections as letter_sections
 from requests_app.models import Case
@@ -22,6 +23,7 @@ Section = Callable[[Case, Any, Mapping[str, Any]], dict[str, Any]]
 SECTIONS: tuple[Section, ...] = (
     core_sections.case_section,
     identity_sections.case_section,
+    datamap_sections.case_section,
     letter_sections.case_section,
     export_sections.case_section,
 )

@@ -36,7 +36,9 @@ FEE_KINDS = frozenset(
 
 
 class Relationship(models.TextChoices):
-    """How the person relates to the company: the categories of the policy's Section 4."""
+    """How the person relates to the company: the categories of the policy's Section 4, and
+    the independent contractors and temporary agency staff of its Section 6. A person may
+    hold several at once (a customer who is also a shareholder): a requester has a set."""
 
     CUSTOMER = "customer", _("User of products and services")
     BUSINESS_CONTACT = "business_contact", _("Employee of a business counterpart")
@@ -45,6 +47,7 @@ class Relationship(models.TextChoices):
     EMPLOYEE = "employee", _("Employee")
     EMPLOYEE_RELATION = "employee_relation", _("Person related to an employee")
     RETIRED_EMPLOYEE = "retired_employee", _("Retired employee")
+    CONTRACTOR = "contractor", _("Independent contractor or temporary agency staff")
     OTHER = "other", _("Other or unknown")
 
 
@@ -176,3 +179,11 @@ class MessageKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation (to managers)")
     LONG_WAIT = "long_wait", _("Waiting too long (to managers)")
     AUDIT_FAILURE = "audit_failure", _("Audit trail check failed (to administrators)")
+    # Search tasks of the data map (requests_app/datamap): to department contacts, and to
+    # the case's assignee when a department answers or is late.
+    TASK_ASSIGNED = "task_assigned", _("New search task (to department contacts)")
+    TASK_RETURNED = "task_returned", _("Search answer returned (to department contacts)")
+    TASK_DUE_SOON = "task_due_soon", _("Search task due soon (to department contacts)")
+    TASK_OVERDUE = "task_overdue", _("Search task overdue (to department contacts)")
+    TASK_ANSWERED = "task_answered", _("Search answered (to the assignee)")
+    TASK_ESCALATION = "task_escalation", _("Search task overdue (to the assignee)")

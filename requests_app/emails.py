@@ -83,6 +83,12 @@ def language_of(user: Any) -> str:
     return str(preference.language)
 
 
+def send_message(name: str, recipient: Any, context: dict[str, Any]) -> None:
+    """Render templates/emails/<name>/ in the recipient's language and send it (for the
+    messages of other areas, e.g. the data map's search tasks)."""
+    _send(name, recipient, context)
+
+
 def _send(name: str, recipient: Any, context: dict[str, Any]) -> None:
     with translation.override(language_of(recipient)):
         context = {"recipient_name": person_name(recipient), **context}

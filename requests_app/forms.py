@@ -57,10 +57,12 @@ class CaseDetailsForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=200)
     phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    relationship = forms.ChoiceField(
+    relationships = forms.MultipleChoiceField(
         label=_("Relationship to the company"),
         choices=Relationship.choices,
-        initial=Relationship.CUSTOMER,
+        initial=[Relationship.CUSTOMER],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checklist"}),
+        help_text=_("Tick every one that applies: the systems to search follow from these."),
     )
     title = forms.ChoiceField(
         label=_("Title in English letters"),
@@ -166,6 +168,11 @@ class CaseDetailsForm(forms.Form):
             for name in ("agent_name", "agent_name_kana", "agent_postal_code", "agent_address"):
                 data[name] = ""
         return data
+
+    def clean_relationships(self) -> tuple[str, ...]:
+        chosen = set(self.cleaned_data["relationships"])
+        # In the policy's order, each once.
+        return tuple(value for value in Relationship.values if value in chosen)
 
     def requester_data(self) -> RequesterData:
         return RequesterData(**{name: self.cleaned_data[name] for name in self.REQUESTER_FIELDS})

@@ -161,6 +161,8 @@ def home_role(user: User) -> str:
         return "auditor"
     if has_capability(user, Capability.MANAGE_REFERENCE_DATA):
         return "administrator"
+    if has_capability(user, Capability.ANSWER_SEARCHES):
+        return "contact"  # 部門担当者: their open search tasks (requests_app/datamap)
     return "none"
 
 

@@ -50,7 +50,7 @@ from requests_app.outcomes import (
     outcome_label,
 )
 from requests_app.permissions import CAPABILITY_LABELS, Capability, capability_check
-from requests_app.validators import postal_code_validator
+from requests_app.validators import postal_code_validator, relationships_validator
 from requests_app.workflow import (
     ALL_ITEMS_DECIDED,
     CLOCK_RUNNING,
@@ -61,6 +61,7 @@ from requests_app.workflow import (
     NO_DECIDING_LETTER_MAILED,
     NOTHING_GRANTED,
     REPLY_LETTERS_SENT,
+    SEARCHES_FINISHED,
     SOMETHING_GRANTED,
 )
 
@@ -89,6 +90,10 @@ def in_place_transition(
     return decorate
 
 
+def default_relationships() -> list[str]:
+    return [Relationship.OTHER.value]
+
+
 class Requester(models.Model):
     """The person the data is about (ご本人 / 請求者)."""
 
@@ -101,11 +106,12 @@ class Requester(models.Model):
     address = models.CharField(_("address"), max_length=200)
     phone = models.CharField(_("telephone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    relationship = models.CharField(
-        _("relationship to the company"),
-        max_length=32,
-        choices=Relationship.choices,
-        default=Relationship.OTHER,
+    # A set (a customer may also be a shareholder): Relationship codes, each once. The data
+    # map proposes the systems to search from these (requests_app/datamap/rules.py).
+    relationships = models.JSONField(
+        _("relationships to the company"),
+        default=default_relationships,
+        validators=[relationships_validator],
     )
     # English letters: "Dear Ms …" when the person gave a title, "Dear … 様" otherwise.
     title = models.CharField(
@@ -122,6 +128,12 @@ class Requester(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def relationship_labels(self) -> list[str]:
+        """The relationships in the order of the policy, as the active language names them."""
+        held = set(self.relationships or ())
+        return [str(label) for value, label in Relationship.choices if value in held]
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth
@@ -418,7 +430,7 @@ class Case(FSMModelMixin, models.Model):
         source=S.IN_PROGRESS,
         target=S.AWAITING_APPROVAL,
         permission=can_work,
-        conditions=[ALL_ITEMS_DECIDED, DRAFTS_READY],
+        conditions=[ALL_ITEMS_DECIDED, SEARCHES_FINISHED, DRAFTS_READY],
         custom={
             "label": _("Submit for approval"),
             "action": "case.approval.requested",
@@ -426,8 +438,9 @@ class Case(FSMModelMixin, models.Model):
         },
     )
     def submit_for_approval(self) -> None:
-        """Every item has an outcome and the reply letters stating it are drafted; the
-        decision goes to the Data Controller with its letters."""
+        """Every item has an outcome, every department's search was answered and reviewed,
+        and the reply letters stating the decision are drafted; the decision goes to the
+        Data Controller with its letters."""
 
     @transition(
         field=state,
@@ -791,6 +804,15 @@ class SLAPolicy(models.Model):
         help_text=_(
             "While the case waits for identity documents, the fee or the completion of an "
             "incomplete request (補正), those days do not count."
+        ),
+    )
+    search_task_days = models.PositiveSmallIntegerField(
+        _("departments answer search tasks within (business days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "When work starts, each department that holds the person's data gets a search "
+            "task (data map) due this many business days after it was sent."
         ),
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)

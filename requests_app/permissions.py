@@ -26,6 +26,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager (Data Controller)")
     AUDITOR = "auditor", _("Internal auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # 部門担当者: answers the search tasks of their department's systems (the data map) and
+    # sees nothing else: not the cases, their identity copies, letters or other answers.
+    DEPARTMENT_CONTACT = "department_contact", _("Department contact (部門担当者)")
 
 
 class Capability(StrEnum):
@@ -36,6 +39,8 @@ class Capability(StrEnum):
     EXPORT_HISTORIES = "export_histories"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
     MANAGE_ROLES = "manage_roles"
+    MANAGE_DATA_MAP = "manage_data_map"
+    ANSWER_SEARCHES = "answer_searches"
 
     @property
     def perm(self) -> str:
@@ -50,6 +55,8 @@ CAPABILITY_LABELS: dict[Capability, str] = {
     Capability.EXPORT_HISTORIES: "Can export case histories",
     Capability.MANAGE_REFERENCE_DATA: "Can edit reference data",
     Capability.MANAGE_ROLES: "Can change users' accounts and roles",
+    Capability.MANAGE_DATA_MAP: "Can edit the data map (個人情報管理台帳)",
+    Capability.ANSWER_SEARCHES: "Can answer the search tasks of their department",
 }
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -61,12 +68,16 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.APPROVE_DECISIONS,
             Capability.VIEW_DASHBOARD,
             Capability.EXPORT_HISTORIES,
+            Capability.MANAGE_DATA_MAP,
         }
     ),
     Role.AUDITOR: frozenset(
         {Capability.VIEW_CASES, Capability.VIEW_DASHBOARD, Capability.EXPORT_HISTORIES}
     ),
-    Role.ADMINISTRATOR: frozenset({Capability.VIEW_CASES, Capability.MANAGE_REFERENCE_DATA}),
+    Role.ADMINISTRATOR: frozenset(
+        {Capability.VIEW_CASES, Capability.MANAGE_REFERENCE_DATA, Capability.MANAGE_DATA_MAP}
+    ),
+    Role.DEPARTMENT_CONTACT: frozenset({Capability.ANSWER_SEARCHES}),
 }
 # MANAGE_ROLES belongs to no role: only superusers (made with `manage.py createsuperuser`, who
 # hold every permission) change users' accounts and roles. A role that could grant roles could
@@ -82,6 +93,8 @@ WRITE_CAPABILITIES = frozenset(
         Capability.APPROVE_DECISIONS,
         Capability.MANAGE_REFERENCE_DATA,
         Capability.MANAGE_ROLES,
+        Capability.MANAGE_DATA_MAP,
+        Capability.ANSWER_SEARCHES,
     }
 )
 

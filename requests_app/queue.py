@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from smtplib import SMTPException
 from typing import Any
 
 from celery import current_app
@@ -39,8 +40,24 @@ CHECK_LETTER_FILES = "requests_app.letters.tasks.check_letter_files"
 BUILD_EXPORT = "requests_app.exports.build_export"
 SWEEP_EXPORTS = "requests_app.exports.sweep_exports"
 CHECK_EXPORT_FILES = "requests_app.exports.check_export_files"
+# requests_app/datamap/tasks.py
+SEND_TASK_NOTICES = "requests_app.datamap.tasks.send_task_notices"
+RUN_CONNECTOR = "requests_app.datamap.tasks.run_connector"
+PURGE_PROVISION_RECORDS = "requests_app.datamap.tasks.purge_provision_records"
 # identity/tasks.py
 DESTROY_IDENTITY_COPIES = "identity.tasks.destroy_identity_copies"
+
+
+# How every task that sends mail retries: a mail server that is down or refuses for a while
+# is retried with exponential backoff (with jitter, up to ten minutes apart), then left to
+# the next sweep.
+MAIL_RETRY: dict[str, Any] = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
 _held = threading.local()

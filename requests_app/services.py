@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,6 +32,7 @@ from requests_app.choices import (
     FeeForm,
     RequestKind,
 )
+from requests_app.datamap.rules import outcome_conflicts
 from requests_app.errors import (
     InvalidInput,
     NotPermitted,
@@ -52,6 +54,7 @@ from requests_app.models import (
 from requests_app.outcomes import Review, decision_problems, single_ground
 from requests_app.permissions import Capability, has_capability, require
 from requests_app.search import refresh_search_text
+from requests_app.validators import relationships_validator
 from requests_app.workflow import actor_blockers, blockers_for
 
 if TYPE_CHECKING:
@@ -495,7 +498,8 @@ class RequesterData:
     address: str
     phone: str = ""
     email: str = ""
-    relationship: str = "other"
+    # A set of Relationship codes, in the policy's order (a customer may be a shareholder).
+    relationships: tuple[str, ...] = ("other",)
     title: str = ""
 
 
@@ -550,6 +554,10 @@ def _check_dates(case_data: CaseData, requester: RequesterData) -> None:
         raise InvalidInput(_("The postmark cannot be later than the arrival date."))
     if requester.date_of_birth > today:
         raise InvalidInput(_("The date of birth cannot be in the future."))
+    try:
+        relationships_validator(list(requester.relationships))
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0]) from error
 
 
 def case_open(
@@ -571,7 +579,7 @@ def case_open(
         raise InvalidInput(_("Each kind of request can be chosen once."))
     _check_dates(case_data, requester)
     with transaction.atomic():
-        person = Requester.objects.create(**asdict(requester))
+        person = Requester.objects.create(**_requester_fields(requester))
         case = Case(
             reference=_next_reference(case_data.arrival_date.year),
             requester=person,
@@ -604,6 +612,12 @@ def case_open(
         deadlines.refresh_due_date(case)
         _remind_after_commit(case.pk)
     return case
+
+
+def _requester_fields(requester: RequesterData) -> dict[str, Any]:
+    fields = asdict(requester)
+    fields["relationships"] = list(requester.relationships)
+    return fields
 
 
 _REQUESTER_FIELDS = tuple(RequesterData.__dataclass_fields__)
@@ -643,6 +657,8 @@ def case_update_details(
 def _apply(
     obj: Any, name: str, value: Any, changes: dict[str, dict[str, Any]], prefix: str
 ) -> None:
+    if isinstance(value, tuple):
+        value = list(value)  # a set of codes, stored as a JSON list
     before = getattr(obj, name)
     if before != value:
         changes[prefix + name] = {"before": _plain(before), "after": _plain(value)}
@@ -696,6 +712,10 @@ def item_record_outcome(
     if problems:
         messages = list(problems.values())
         raise InvalidInput(messages[0], details=messages[1:])
+    # A department that could not carry it out (the data map's searches) rules out "done".
+    conflicts = outcome_conflicts(item, outcome)
+    if conflicts:
+        raise InvalidInput(conflicts[0], details=conflicts[1:])
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=item.case_id)
         if case.state != CaseState.IN_PROGRESS:

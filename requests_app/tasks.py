@@ -10,26 +10,19 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from smtplib import SMTPException
-from typing import Any
 
 from celery import shared_task
 from django.core.management import call_command
 from django.utils import timezone
 
 from requests_app import audit, deadlines, queue, reminders
+from requests_app.datamap import reminders as task_reminders
+from requests_app.datamap import services as search_services
 
 logger = logging.getLogger(__name__)
 
-# Sending mail: a mail server that is down or refuses for a while is retried with
-# exponential backoff (with jitter, up to ten minutes apart), then left to the next sweep.
-MAIL_RETRY: dict[str, Any] = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
+# Sending mail: retried with exponential backoff, then left to the next sweep (queue.py).
+MAIL_RETRY = queue.MAIL_RETRY
 
 
 def _day(value: str | None) -> date:
@@ -47,7 +40,8 @@ def send_case_reminders(case_id: int, day: str) -> int:
 
 @shared_task(name=queue.DEADLINE_SWEEP, soft_time_limit=240, time_limit=300)
 def deadline_sweep(day: str | None = None) -> int:
-    """Find the cases due soon or overdue that still need a message today; queue each.
+    """Find the cases due soon or overdue that still need a message today, and the cases
+    whose search tasks do (the data map's departments); queue each.
 
     Runs every quarter of an hour in office hours and does nothing on closed days. It also
     repairs: open cases without a stored reminder date (made outside the services) get one
@@ -60,7 +54,13 @@ def deadline_sweep(day: str | None = None) -> int:
     case_ids = list(reminders.cases_to_remind(today).values_list("pk", flat=True))
     for case_id in case_ids:
         queue.publish(queue.SEND_CASE_REMINDERS, case_id, today.isoformat())
-    return len(case_ids)
+    # The departments' search tasks (data map): new, returned, due soon, overdue, answered.
+    task_case_ids = task_reminders.cases_with_notices(today)
+    for case_id in task_case_ids:
+        queue.publish(queue.SEND_TASK_NOTICES, case_id, today.isoformat())
+    # Connector searches whose message or worker was lost are queued again.
+    search_services.connectors_requeue_lost()
+    return len(case_ids) + len(task_case_ids)
 
 
 # --- requests waiting on the requester for too long --------------------------------------

@@ -16,6 +16,7 @@ from django_fsm import Transition
 
 from identity.gate import evaluate_case
 from requests_app.audit import AuditEvent
+from requests_app.datamap.rules import search_blockers
 from requests_app.letters.rules import (
     draft_blockers,
     mailed_deciding_letters,
@@ -151,6 +152,11 @@ def _reply_letters_blockers(case: Case) -> list[str]:
     return reply_letter_blockers(case)
 
 
+def _searches_blockers(case: Case) -> list[str]:
+    # The data map owns the rule: every department's search answered and reviewed.
+    return search_blockers(case)
+
+
 IDENTITY_VERIFIED = Guard("identity_verified", _identity_blockers)
 FEE_SETTLED = Guard("fee_settled", _fee_outstanding_blockers)
 FEE_NEEDED = Guard("fee_needed", _fee_needed_blockers)
@@ -160,6 +166,7 @@ NOTHING_GRANTED = Guard("nothing_granted", _something_granted_blockers)
 SOMETHING_GRANTED = Guard("something_granted", _nothing_granted_blockers)
 CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
 REPLY_LETTERS_SENT = Guard("reply_letters_sent", _reply_letters_blockers)
+SEARCHES_FINISHED = Guard("searches_finished", _searches_blockers)
 NO_DECIDING_LETTER_MAILED = Guard("no_deciding_letter_mailed", _deciding_letter_mailed_blockers)
 # The letter register owns the rule: the reply's letters drafted and stating the decision.
 DRAFTS_READY = Guard("drafts_ready", draft_blockers)

@@ -23,6 +23,7 @@ def reference_data(db: None) -> None:
     test that needs it asks for it here (idempotent) instead of relying on the migrations."""
     from identity.reference import seed_document_types
     from requests_app.audit import ensure_chain_head
+    from requests_app.datamap.reference import seed_data_map
     from requests_app.permissions import sync_roles
     from requests_app.reference import seed_deadline_reference_data
 
@@ -30,6 +31,7 @@ def reference_data(db: None) -> None:
     sync_roles()
     seed_document_types()
     seed_deadline_reference_data()
+    seed_data_map()
 
 
 def make_user(username: str, role: Role | None, *, family: str, given: str) -> Any:
@@ -73,8 +75,18 @@ def outsider(reference_data: None) -> Any:
 
 
 @pytest.fixture
+def contact(reference_data: None) -> Any:
+    """A department contact (部門担当者) of the Sales Division (営業本部) on the data map."""
+    from requests_app.datamap.models import Department
+
+    user = make_user("jiro", Role.DEPARTMENT_CONTACT, family="中村", given="次郎")
+    Department.objects.get(name="営業本部").contacts.add(user)
+    return user
+
+
+@pytest.fixture
 def personas(
-    staff: Any, manager: Any, auditor: Any, administrator: Any, outsider: Any
+    staff: Any, manager: Any, auditor: Any, administrator: Any, outsider: Any, contact: Any
 ) -> dict[str, Any]:
     return {
         "staff": staff,
@@ -82,6 +94,7 @@ def personas(
         "auditor": auditor,
         "administrator": administrator,
         "outsider": outsider,
+        "contact": contact,
     }
 
 

@@ -31,7 +31,7 @@ class RequesterDataFactory(factory.Factory):
     address = "愛知県名古屋市中区平和1丁目1番19号"
     phone = "052-322-3355"
     email = "misaki.takahashi@example.jp"
-    relationship = "customer"
+    relationships = ("customer",)
 
     @classmethod
     def random(cls, **kwargs: Any) -> services.RequesterData:

@@ -96,7 +96,9 @@ def _batch(
     today: date,
 ) -> None:
     people = [demo.person(rng) for _ in range(size)]
-    requesters = Requester.objects.bulk_create([Requester(**p.__dict__) for p in people])
+    requesters = Requester.objects.bulk_create(
+        [Requester(**{**p.__dict__, "relationships": list(p.relationships)}) for p in people]
+    )
     arrivals = [today - timedelta(days=rng.randint(0, 400)) for _ in range(size)]
     references = _references([arrival.year for arrival in arrivals])
     chosen_states = rng.choices(states, weights=weights, k=size)

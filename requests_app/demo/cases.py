@@ -17,6 +17,9 @@ from django.utils import timezone
 from requests_app import services
 from requests_app.choices import CaseState as S
 from requests_app.choices import FeeForm, Outcome, Relationship, RequestKind
+from requests_app.datamap import services as datamap
+from requests_app.datamap.choices import ProvisionBasis, ProvisionDirection
+from requests_app.datamap.models import DataSystem
 from requests_app.demo.identity import log_passing_documents
 from requests_app.letters import kinds as letter_kinds
 from requests_app.letters import rules
@@ -110,7 +113,7 @@ class Person:
     address: str
     phone: str
     email: str
-    relationship: str
+    relationships: tuple[str, ...]
 
 
 def person(rng: random.Random) -> Person:
@@ -127,8 +130,18 @@ def person(rng: random.Random) -> Person:
         address=f"{town}{block}",
         phone=f"052-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
         email=f"user{rng.randint(1000, 99999)}@example.jp",
-        relationship=rng.choice(Relationship.values),
+        relationships=relationships(rng),
     )
+
+
+def relationships(rng: random.Random) -> tuple[str, ...]:
+    """One relationship, sometimes two (a customer who is also a shareholder)."""
+    chosen = {rng.choice(Relationship.values)}
+    if rng.random() < 0.15:
+        chosen.add(rng.choice([Relationship.CUSTOMER, Relationship.INVESTOR]))
+    if len(chosen) > 1:
+        chosen.discard(Relationship.OTHER)
+    return tuple(value for value in Relationship.values if value in chosen)
 
 
 def kinds(rng: random.Random) -> list[str]:
@@ -328,7 +341,9 @@ def record_letter_content(item: Any, *, staff: Any) -> None:
     person = item.case.requester
     facts = {name: getattr(person, name) for name in ("name", "postal_code", "address")}
     facts.update(phone=person.phone or "—", email=person.email or "—")
-    if item.kind in (RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS):
+    if item.kind == RequestKind.THIRD_PARTY_RECORDS:
+        record_provision(item, staff=staff)
+    elif item.kind == RequestKind.DISCLOSURE:
         rows = [
             letters.RecordRow(category, field, value.format(**facts), source)
             for category, field, value, source in DEMO_RECORDS
@@ -343,6 +358,38 @@ def record_letter_content(item: Any, *, staff: Any) -> None:
             before=before.format(**facts),
             after=after.format(**facts),
         )
+
+
+def record_provision(item: Any, *, staff: Any) -> Any:
+    """A record of provision of the person's data (their event registration, passed on with
+    their consent to the event's co-host), entered in the register and marked as theirs."""
+    person = item.case.requester
+    system = (
+        DataSystem.objects.filter(name="メールマガジン・展示会来場者リスト").first()
+        or DataSystem.objects.order_by("pk").first()
+    )
+    provided = item.case.arrival_date - timedelta(days=120)
+    record = datamap.provision_add(
+        actor=staff,
+        data=datamap.ProvisionData(
+            system_id=system.pk if system else 0,
+            direction=ProvisionDirection.PROVIDED,
+            basis=ProvisionBasis.CONSENT,
+            consent_obtained=True,
+            counterpart_name="株式会社中部イベント企画",
+            counterpart_address="愛知県名古屋市中村区名駅四丁目7番1号",
+            counterpart_is_corporation=True,
+            counterpart_representative="代表取締役 森 健司",
+            person_name=person.name,
+            person_name_kana=person.name_kana,
+            person_date_of_birth=person.date_of_birth,
+            data_items="氏名、勤務先、電子メールアドレス、来場日",
+            provided_on=provided,
+            last_provision_on=provided,
+        ),
+    )
+    datamap.provision_link(item=item, actor=staff, record=record)
+    return record
 
 
 def draft_reply_letters(case: Any, *, staff: Any) -> list[Any]:

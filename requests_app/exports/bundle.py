@@ -2,6 +2,7 @@
 
     cases.csv      one row per case, written by requests_app.csvsafe (UTF-8 with a BOM, so
                    Excel in Japanese reads it; no cell a spreadsheet would run as a formula)
+    searches.csv   one row per department's search of those cases (the data map)
     events.jsonl   every audit event of those cases, one JSON object per line, in chain
                    order, each with the fields its hash covers, its prev_hash and its hash
     <attachments>  every file a registered provider holds for those cases (letter PDFs)
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from requests_app import audit, selectors
 from requests_app.choices import AgentKind, CaseState, MailType, Relationship, RequestKind
 from requests_app.csvsafe import Cell, CsvWriter
+from requests_app.datamap.export import write_searches
 from requests_app.exports import attachments, verify
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case, FeePayment, RequestItem
@@ -52,7 +54,11 @@ EVENTS_FILE = verify.EVENTS_FILE
 README_FILE = verify.README_FILE
 MANIFEST_FILE = verify.MANIFEST_FILE
 VERIFIER_FILE = verify.VERIFIER_FILE
-RESERVED = frozenset({CASES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE, VERIFIER_FILE})
+# The departments' searches of these cases (the data map): who searched what, when, found what.
+SEARCHES_FILE = "searches.csv"
+RESERVED = frozenset(
+    {CASES_FILE, SEARCHES_FILE, EVENTS_FILE, README_FILE, MANIFEST_FILE, VERIFIER_FILE}
+)
 # The fields of an event that its hash covers, and every column written per event.
 CONTENT_FIELDS = audit.HASHED_FIELDS
 EVENT_COLUMNS = audit.EVENT_COLUMNS
@@ -218,6 +224,10 @@ def write_bundle(
             )
             done(CASES_FILE, sink)
 
+            sink = member(SEARCHES_FILE)
+            search_count = write_searches(sink, cases)
+            done(SEARCHES_FILE, sink)
+
             sink = member(EVENTS_FILE)
             event_count, masked_events, first_seq, last_seq = write_events(
                 sink,
@@ -240,6 +250,7 @@ def write_bundle(
 
             summary = {
                 "cases": case_count,
+                "searches": search_count,
                 "events": event_count,
                 "attachments": attachment_count,
                 "first_seq": first_seq,
@@ -279,6 +290,7 @@ def write_bundle(
                 "audit_chain": {"head_seq": head_seq, "head_hash": head_hash},
                 "counts": {
                     "cases": case_count,
+                    "searches": search_count,
                     "events": event_count,
                     "attachments": attachment_count,
                 },
@@ -425,7 +437,7 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[Cell]:
         person.address,
         mask_phone(person.phone) if masked else person.phone,
         mask_email(person.email) if masked else person.email,
-        labels.relationship(person.relationship),
+        labels.relationships(person.relationships),
         labels.agent(case.agent_kind),
         case.agent_name,
         labels.mail(case.mail_type),
@@ -466,6 +478,11 @@ class Labels:
 
     def relationship(self, value: str) -> str:
         return self._label(Relationship, value)
+
+    def relationships(self, values: list[str]) -> str:
+        """A requester's set of relationships in one cell, in the policy's order."""
+        held = set(values or ())
+        return "、".join(self.relationship(value) for value in Relationship.values if value in held)
 
     def agent(self, value: str) -> str:
         return self._label(AgentKind, value)

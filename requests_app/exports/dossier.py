@@ -1,6 +1,7 @@
 """The one-case dossier: everything about a case on A4, as a PDF (WeasyPrint).
 
-The requester, each item asked for and its outcome, every audit event in order, the identity
+The requester, each item asked for and its outcome, the departments' searches (which system,
+by whom, when, with what result), every audit event in order, the identity
 rules' results (never a document's image or number), the fee, and the letters sent. Fonts are
 the IPAex fonts installed on the system (by family name); the only files the renderer may load
 are the app's own static files.
@@ -24,6 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from identity.gate import evaluate_case
 from requests_app import selectors
 from requests_app.audit import AuditEvent
+from requests_app.datamap.selectors import case_tasks
 from requests_app.exports import attachments
 from requests_app.exports.masking import mask_contact_values, mask_email, mask_phone
 from requests_app.models import Case
@@ -82,6 +84,7 @@ def dossier_context(case: Case, *, masked: bool, made_by: Any) -> dict[str, Any]
         "email": mask_email(person.email) if masked else person.email,
         "masked": masked,
         "items": list(detail.items.all()),
+        "searches": case_tasks(detail),
         "identity": evaluate_case(detail),
         "documents": list(detail.identity_documents.all()),
         "payments": list(detail.fee_payments.all()),

@@ -19,6 +19,7 @@ from django.utils import translation
 from identity.gate import what_is_missing as identity_missing
 from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.choices import CaseState
+from requests_app.datamap.selectors import purposes_where_found
 from requests_app.letters import kinds
 from requests_app.letters.kinds import LetterKind
 
@@ -74,13 +75,19 @@ def build_content(
             # An agent is addressed with 様; the person by the title they gave, if any.
             "title": "" if case.has_agent else case.requester.title,
         },
-        "relationship": case.requester.relationship,
+        "relationships": list(case.requester.relationships),
         "arrival_date": case.arrival_date.isoformat(),
         "due_date": case.due_date.isoformat(),
         "disclosure_method": case.disclosure_method,
         "fee": _fee(case),
         "items": [_item(item) for item in kinds.items_for(kind, items)],
     }
+    if kind == LetterKind.PURPOSE_NOTICE:
+        # The purposes of the data map's systems where the person was found (their accepted
+        # searches); without searches the letter lists those of the person's relationships.
+        found = purposes_where_found(case)
+        if found:
+            content["purposes"] = found
     if kind in kinds.CHASING_KINDS:
         asking_completion = case.state == CaseState.IN_PROGRESS
         content["missing"] = [] if asking_completion else what_is_missing(case, language)
@@ -180,7 +187,13 @@ def _item(item: Any) -> dict[str, Any]:
         ]
     if item.kind in kinds.CHANGE_REQUEST_KINDS:
         data["changes"] = [
-            {"subject": change.subject, "before": change.before, "after": change.after}
+            {
+                "subject": change.subject,
+                "before": change.before,
+                "after": change.after,
+                "done_on": change.done_on.isoformat() if change.done_on else "",
+                "source": change.source,
+            }
             for change in item.changes.all()
         ]
     return data

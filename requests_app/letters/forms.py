@@ -292,3 +292,28 @@ class BatchMailingForm(forms.Form):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The mailing date cannot be in the future."))
         return value
+
+
+class RecordEditForm(forms.Form):
+    """The wording of one row of the data found, as the disclosure letter will print it."""
+
+    category = forms.CharField(label=_("Category"), max_length=100)
+    field = forms.CharField(label=_("Item"), max_length=200)
+    value = forms.CharField(
+        label=_("Content"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source = forms.CharField(label=_("Where it is held"), required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("category", "field", "value", "source"):
+            if name in data:
+                try:
+                    data[name] = text.clean_text(data[name], multiline=name == "value")
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return data
+
+    def row(self) -> RecordRow:
+        data = self.cleaned_data
+        return RecordRow(data["category"], data["field"], data["value"], data["source"])

@@ -270,6 +270,10 @@ class ItemChange(models.Model):
     subject = models.CharField(_("what"), max_length=200)
     before = models.TextField(_("before"), max_length=2000, blank=True)
     after = models.TextField(_("after"), max_length=2000, blank=True)
+    # When it was done and where (the department's system), as the completion letter lists
+    # them; filled from a department's accepted answer (requests_app/datamap).
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    source = models.CharField(_("where"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

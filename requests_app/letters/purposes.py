@@ -1,10 +1,16 @@
 """The purposes of use the policy publishes (Section 4), by the person's relationship to CMC.
 
+Each purpose also has a code ("customer.3"); the data map records the codes of each system's
+purposes, and a notice of purpose of use lists those of the systems where the person was
+found (requests_app/datamap).
+
 The notice of purpose of use (Art. 32) tells the person the purposes that apply to them. The
 facts are the policy's; the sentences are ours, in Japanese and in English.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from requests_app.choices import Relationship
 
@@ -137,8 +143,74 @@ PURPOSES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
 }
 
 
-def purposes_for(relationship: str, language: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The headed lists that apply; all of them when the relationship is not known."""
-    if relationship in PURPOSES:
-        return [PURPOSES[relationship][language]]
-    return [by_language[language] for by_language in PURPOSES.values()]
+# Section 4 has no heading of its own for independent contractors and temporary agency
+# staff (Section 6 lists what is collected about them); their purposes follow that list.
+PURPOSES[R.CONTRACTOR] = {
+    "ja": (
+        "業務委託先の個人・派遣社員の方",
+        (
+            "業務の遂行に関するご連絡",
+            "経費の支払、勤怠管理、労働安全衛生その他の管理",
+            "入館証の作成及び入退館の管理",
+            "緊急時のご連絡",
+        ),
+    ),
+    "en": (
+        "Independent contractors and temporary agency staff",
+        (
+            "Contacting you about your work",
+            "Payment of expenses, attendance management, occupational health and safety and "
+            "other administration",
+            "Making identification cards and managing access to our premises",
+            "Contacting you in an emergency",
+        ),
+    ),
+}
+
+Headed = list[tuple[str, tuple[str, ...]]]
+
+
+def purpose_codes() -> list[str]:
+    """Every purpose as a code, "<relationship>.<number>" (customer.3): what the data map
+    stores for each system, so a notice lists exactly the purposes of the systems where the
+    person was found."""
+    return [
+        f"{relationship}.{number}"
+        for relationship, by_language in PURPOSES.items()
+        for number in range(1, len(by_language["ja"][1]) + 1)
+    ]
+
+
+def purpose_choices(language: str) -> list[tuple[str, str]]:
+    """(code, "heading: purpose") for every purpose, in the policy's order."""
+    choices = []
+    for relationship, by_language in PURPOSES.items():
+        heading, purposes = by_language[language]
+        for number, purpose in enumerate(purposes, start=1):
+            choices.append((f"{relationship}.{number}", f"{heading}: {purpose}"))
+    return choices
+
+
+def purposes_for(relationships: Iterable[str], language: str) -> Headed:
+    """The headed lists for a set of relationships; all of them when none is known."""
+    held = [relationship for relationship in PURPOSES if relationship in set(relationships)]
+    if not held:
+        return [by_language[language] for by_language in PURPOSES.values()]
+    return [PURPOSES[relationship][language] for relationship in held]
+
+
+def purposes_by_codes(codes: Iterable[str], language: str) -> Headed:
+    """Just the purposes named by these codes, under their headings, in the policy's order;
+    an unknown code is left out."""
+    wanted = set(codes)
+    headed: Headed = []
+    for relationship, by_language in PURPOSES.items():
+        heading, purposes = by_language[language]
+        chosen = tuple(
+            purpose
+            for number, purpose in enumerate(purposes, start=1)
+            if f"{relationship}.{number}" in wanted
+        )
+        if chosen:
+            headed.append((heading, chosen))
+    return headed

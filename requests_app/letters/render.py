@@ -17,7 +17,7 @@ from django.utils import translation
 
 from requests_app.letters import kinds, pdf
 from requests_app.letters.letterhead import letterhead
-from requests_app.letters.purposes import purposes_for
+from requests_app.letters.purposes import purposes_by_codes, purposes_for
 
 
 def template_name(kind: str, language: str) -> str:
@@ -44,10 +44,20 @@ def letter_context(letter: Any) -> dict[str, Any]:
         "reference_line": reference_line,
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "letterhead": letterhead(language),
-        "purposes": purposes_for(content.get("relationship", ""), language)
+        "purposes": _purposes(content, language)
         if letter.kind == kinds.LetterKind.PURPOSE_NOTICE
         else [],
     }
+
+
+def _purposes(content: dict[str, Any], language: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The purposes a notice lists: those of the data map's systems where the person was
+    found, when the content names them; otherwise those of the person's relationships
+    (letters asked for before the data map, whose content names one relationship)."""
+    if content.get("purposes"):
+        return purposes_by_codes(content["purposes"], language)
+    relationships = content.get("relationships") or [content.get("relationship", "")]
+    return purposes_for(relationships, language)
 
 
 def letter_html(letter: Any) -> str:

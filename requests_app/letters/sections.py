@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from requests_app.choices import RequestKind
 from requests_app.letters import kinds, rules, selectors, services
 from requests_app.letters.forms import ChangeForm, DisclosedRecordsForm, LetterRequestForm
 from requests_app.models import Case
@@ -21,7 +22,8 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     letters = selectors.case_letters(case)
     items = selectors.case_items_with_records(case)
     editable = can_work and case.state in services.RECORD_STATES
-    record_items = [item for item in items if item.kind in kinds.DISCLOSURE_REQUEST_KINDS]
+    # The records of provision (Art. 33(5)) come from the register (the data map's section).
+    record_items = [item for item in items if item.kind == RequestKind.DISCLOSURE]
     change_items = [item for item in items if item.kind in kinds.CHANGE_REQUEST_KINDS]
     bound_item = forms.get("letters_item_form")
     context: dict[str, Any] = {

@@ -127,7 +127,13 @@ def _deciding_blockers(kind: str, items: list[RequestItem]) -> list[str]:
             )
             continue
         carried_out = item.outcome in (Outcome.DONE, Outcome.PARTLY_DONE, Outcome.OTHER_METHOD)
-        if kind == LetterKind.DISCLOSURE and carried_out and not item.disclosed_records.exists():
+        # Rows the Cabinet Order excludes do not count: a letter of only those would show an
+        # empty table, a hint of what it leaves out (Enforcement Order Art. 11).
+        if (
+            kind == LetterKind.DISCLOSURE
+            and carried_out
+            and not item.disclosed_records.filter(excluded_by_order=False).exists()
+        ):
             blockers.append(
                 _("“%(kind)s”: enter the data found, or record “No personal data held”.")
                 % {"kind": label}

@@ -683,6 +683,38 @@ def item_add_disclosed_records(
     return created
 
 
+def item_edit_disclosed_record(
+    *, record: DisclosedRecord, actor: User, row: RecordRow
+) -> DisclosedRecord:
+    """Reword one row of the data found before the letter is approved (a department's
+    accepted finding, or a row staff entered). The trail says which parts changed."""
+    require(actor, Capability.WORK_CASES)
+    values = {
+        "category": row.category.strip(),
+        "field": row.field.strip(),
+        "value": row.value.strip(),
+        "source": row.source.strip(),
+    }
+    if not (values["category"] and values["field"] and values["value"]):
+        raise InvalidInput(_("Give the category, the item and the content."))
+    with transaction.atomic():
+        case, locked = _lock_item(record.item, kinds.DISCLOSURE_REQUEST_KINDS)
+        found = DisclosedRecord.objects.select_for_update().get(pk=record.pk, item=locked)
+        changed = [name for name, value in values.items() if getattr(found, name) != value]
+        if not changed:
+            return found
+        for name in changed:
+            setattr(found, name, values[name])
+        found.save(update_fields=changed)
+        audit.record(
+            action="case.item.record_edited",
+            actor=actor,
+            case=case,
+            payload={"kind": locked.kind, "position": found.position, "changed": changed},
+        )
+    return found
+
+
 def item_remove_disclosed_record(*, record: DisclosedRecord, actor: User) -> None:
     require(actor, Capability.WORK_CASES)
     with transaction.atomic():
@@ -727,15 +759,25 @@ def disclosed_record_mark_excluded(
 
 
 def item_add_change(
-    *, item: RequestItem, actor: User, subject: str, before: str, after: str
+    *,
+    item: RequestItem,
+    actor: User,
+    subject: str,
+    before: str,
+    after: str,
+    done_on: date | None = None,
+    source: str = "",
 ) -> ItemChange:
-    """Record one change made for a correction, erasure or cessation item (before/after)."""
+    """Record one change made for a correction, erasure or cessation item (before/after),
+    and, when known, the day it was done and where (the department's system)."""
     require(actor, Capability.WORK_CASES)
     subject = subject.strip()
     if not subject:
         raise InvalidInput(_("Say what was changed."))
     if before.strip() == after.strip():
         raise InvalidInput(_("Before and after are the same; nothing was changed."))
+    if done_on is not None and done_on > timezone.localdate():
+        raise InvalidInput(_("The day it was done cannot be in the future."))
     with transaction.atomic():
         case, locked = _lock_item(item, kinds.CHANGE_REQUEST_KINDS)
         change = ItemChange.objects.create(
@@ -743,6 +785,8 @@ def item_add_change(
             subject=subject,
             before=before.strip(),
             after=after.strip(),
+            done_on=done_on,
+            source=source.strip(),
             entered_by=actor,
         )
         audit.record(

@@ -32,6 +32,11 @@ urlpatterns = [
         name="item_record_remove",
     ),
     path(
+        f"{item}records/<int:pk>/edit/",
+        views.RecordEditView.as_view(),
+        name="item_record_edit",
+    ),
+    path(
         f"{item}records/<int:pk>/excluded/",
         views.RecordExcludeView.as_view(),
         name="item_record_exclude",

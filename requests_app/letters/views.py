@@ -31,6 +31,7 @@ from requests_app.letters.forms import (
     DisclosedRecordsForm,
     LetterRequestForm,
     MailingForm,
+    RecordEditForm,
     ReturnedForm,
 )
 from requests_app.letters.kinds import LetterKind
@@ -170,6 +171,32 @@ class RecordRemoveView(_ItemRowRemoveView):
     @staticmethod
     def remove(row: Any, actor: Any) -> None:
         services.item_remove_disclosed_record(record=row, actor=actor)
+
+
+class RecordEditView(CapabilityRequiredMixin, View):
+    """Reword one row of the data found (for instance a department's finding) before the
+    disclosure letter is approved."""
+
+    capability = Capability.WORK_CASES
+
+    def post(self, request: HttpRequest, reference: str, item_id: int, pk: int) -> HttpResponse:
+        case = get_case_or_404(reference)
+        record = get_object_or_404(DisclosedRecord, pk=pk, item_id=item_id, item__case=case)
+        form = RecordEditForm(request.POST, prefix=f"edit{record.pk}")
+        if form.is_valid():
+            try:
+                services.item_edit_disclosed_record(
+                    record=record, actor=signed_in(request), row=form.row()
+                )
+            except ServiceError as error:
+                show_error(request, error)
+            else:
+                messages.success(request, _("The row was changed."))
+        else:
+            messages.error(
+                request, _("The row was not changed: give the category, the item and the content.")
+            )
+        return _back(case, f"item-records-{item_id}")
 
 
 class RecordExcludeView(_ItemRowRemoveView):

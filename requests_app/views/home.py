@@ -11,6 +11,7 @@ from django.views import View
 
 from requests_app import home
 from requests_app.business_calendar import load_calendar
+from requests_app.datamap.selectors import contact_home
 from requests_app.permissions import Capability
 from requests_app.views.base import CapabilityRequiredMixin, signed_in
 
@@ -32,6 +33,10 @@ class HomeView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = signed_in(request)
         role = home.home_role(user)
+        if role == "contact":
+            # A department contact's home is the list of their open tasks, due first.
+            tasks = contact_home(user, request.GET.get("page"))
+            return render(request, "datamap/task_list.html", tasks)
         today, calendar = timezone.localdate(), load_calendar()
         context: dict[str, Any] = {"role": role, "today": today, "calendar": calendar}
         if role == "staff":

@@ -173,7 +173,7 @@ def intake(number: int) -> dict[str, str]:
         "date_of_birth": (date(1950, 1, 1) + timedelta(days=number * 40)).isoformat(),
         "postal_code": "460-0021",
         "address": f"愛知県名古屋市中区平和{number}丁目1番1号",
-        "relationship": "customer",
+        "relationships": "customer",
         "arrival_date": arrived.isoformat(),
         "mail_type": "ordinary",
         "agent_kind": "",

@@ -36,6 +36,9 @@ from identity import services as identity_services
 from identity.models import DocumentType
 from identity.reference import seed_document_types
 from requests_app.audit import AuditEvent, ensure_chain_head
+from requests_app.datamap import services as datamap
+from requests_app.datamap.models import DataSystem, Department
+from requests_app.datamap.reference import seed_data_map
 from requests_app.letters import services as letter_services
 from requests_app.letters.services import RecordRow
 from requests_app.models import ClosureDay, SLAPolicy
@@ -50,7 +53,16 @@ from tests.requests_app.exports.conftest import build
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "staff", "manager", "auditor", "administrator", "outsider", "superuser")
+PERSONAS = (
+    "anonymous",
+    "staff",
+    "manager",
+    "auditor",
+    "administrator",
+    "outsider",
+    "superuser",
+    "contact",
+)
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
 # Who may do what, written out here rather than read from permissions.py: this is the
 # policy under test.
@@ -60,6 +72,11 @@ APPROVERS = frozenset({"manager", "superuser"})
 OVERSEERS = frozenset({"manager", "auditor", "superuser"})  # the SLA dashboard; exports
 ADMINS = frozenset({"administrator", "superuser"})  # the admin, reference data
 SUPERUSERS = frozenset({"superuser"})  # users' accounts and roles, sign-in records
+MAP_KEEPERS = frozenset({"manager", "administrator", "superuser"})  # edit the data map
+# A department contact (部門担当者) answers their department's search tasks and uses nothing
+# else. A superuser holds the capability too, but is no department's contact: the tasks
+# are the contact's own (`owner`), and the superuser is told they do not exist (404).
+CONTACTS = frozenset({"contact", "superuser"})
 # Roles with no capability that writes: the middleware refuses their POSTs (403) except
 # to routes marked for them (signing out, the language, asking for an export).
 READ_ONLY = frozenset({"auditor", "outsider"})
@@ -106,10 +123,11 @@ class Rule:
             return 403
         if persona not in self.who:
             return 302 if self.admin_page and persona not in ADMINS else self.refused
-        if self.owner is not None and persona != self.owner:
-            return 404
         wanted = self.get if method == "get" else self.post
         assert wanted is not None
+        if self.owner is not None and persona != self.owner:
+            # A method the route does not take is refused before anything is looked up.
+            return 405 if wanted == 405 else 404
         return wanted
 
 
@@ -224,6 +242,43 @@ APP_RULES: dict[str, Rule] = {
     "identity:guardian": Rule(WORKERS, get=405, post=400, kwargs=IDENTITY_CASE),
     "identity:shredding": Rule(READERS, get=200),
     "identity:shredding_confirm": Rule(WORKERS, get=405, post=302),
+    "requests_app:item_record_edit": Rule(WORKERS, get=405, post=302, kwargs={"pk": "record"}),
+    # The data map (個人情報管理台帳): read by readers, edited by its keepers.
+    "datamap:system_list": Rule(READERS, get=200),
+    "datamap:system_detail": Rule(READERS, get=200),
+    "datamap:system_create": Rule(MAP_KEEPERS, get=200, post=400),
+    "datamap:system_edit": Rule(MAP_KEEPERS, get=200, post=400),
+    "datamap:department_list": Rule(READERS, get=200),
+    "datamap:department_create": Rule(MAP_KEEPERS, get=200, post=400),
+    "datamap:department_edit": Rule(MAP_KEEPERS, get=200, post=400),
+    "datamap:export": Rule(READERS, get=200),
+    # A department contact's tasks: only their own department's.
+    "datamap:task_list": Rule(CONTACTS, get=200),
+    "datamap:task_answered": Rule(CONTACTS, get=200),
+    "datamap:task_detail": Rule(CONTACTS, get=200, owner="contact"),
+    "datamap:finding_add": Rule(CONTACTS, get=405, post=400, owner="contact"),
+    "datamap:finding_remove": Rule(CONTACTS, get=405, post=302, owner="contact"),
+    "datamap:row_decide": Rule(CONTACTS, get=405, post=400, owner="contact"),
+    "datamap:change_add": Rule(CONTACTS, get=405, post=400, owner="contact"),
+    "datamap:change_remove": Rule(CONTACTS, get=405, post=302, owner="contact"),
+    "datamap:task_answer": Rule(CONTACTS, get=405, post=400, owner="contact"),
+    # The customer database is searched by hand in this world: nothing to run again.
+    "datamap:task_connector": Rule(CONTACTS, get=405, post=400, owner="contact"),
+    # Staff send the searches of a case and review the answers; readers see the answers.
+    "datamap:search_send": Rule(WORKERS, get=405, post=400),
+    "datamap:search_review": Rule(READERS, get=200),
+    # The world's task waits for its department: nothing to accept yet (the page says so).
+    "datamap:search_accept": Rule(WORKERS, get=405, post=400),
+    "datamap:search_return": Rule(WORKERS, get=405, post=400),
+    "datamap:search_cancel": Rule(WORKERS, get=405, post=400),
+    "datamap:provision_link": Rule(WORKERS, get=405, post=302),
+    "datamap:provision_unlink": Rule(WORKERS, get=405, post=302),
+    # The register of provision to third parties (第三者提供記録).
+    "datamap:provision_list": Rule(READERS, get=200),
+    "datamap:provision_detail": Rule(READERS, get=200),
+    "datamap:provision_create": Rule(WORKERS, get=200, post=400),
+    "datamap:provision_import": Rule(WORKERS, get=200, post=400),
+    "datamap:provision_template": Rule(WORKERS, get=200),
 }
 
 # The admin. Signed-in people who may not enter it (no `is_staff`) are sent to its own
@@ -354,6 +409,7 @@ def build_world() -> tuple[dict[str, User], dict[str, Any]]:
     sync_roles()
     seed_document_types()
     seed_deadline_reference_data()
+    seed_data_map()
     people: dict[str, User] = {
         "staff": make_user("hanako", Role.STAFF, family="山田", given="花子"),
         "manager": make_user("kenichi", Role.MANAGER, family="佐藤", given="健一"),
@@ -361,12 +417,17 @@ def build_world() -> tuple[dict[str, User], dict[str, Any]]:
         "administrator": make_user("taro", Role.ADMINISTRATOR, family="管理", given="太郎"),
         "outsider": make_user("outsider", None, family="部外", given="者"),
         "superuser": User.objects.create_superuser("root", "root@cmc.example.jp", PASSWORD),
+        "contact": make_user("jiro", Role.DEPARTMENT_CONTACT, family="中村", given="次郎"),
     }
+    Department.objects.get(name="営業本部").contacts.add(people["contact"])
     staff, manager = people["staff"], people["manager"]
     case = make_case(
-        actor=staff, manager=manager, kinds=("disclosure", "correction"), state="in_progress"
+        actor=staff,
+        manager=manager,
+        kinds=("disclosure", "correction", "third_party_records"),
+        state="in_progress",
     )
-    disclosure, correction = case.items.order_by("id")
+    disclosure, correction, records_item = case.items.order_by("id")
     [record] = letter_services.item_add_disclosed_records(
         item=disclosure,
         actor=staff,
@@ -375,6 +436,34 @@ def build_world() -> tuple[dict[str, User], dict[str, Any]]:
     change = letter_services.item_add_change(
         item=correction, actor=staff, subject="住所", before="旧住所", after="新住所"
     )
+    # The data map: the customer database's task for the contact, with an item found and
+    # a correction made; a record of provision marked as the person's.
+    customer_db = DataSystem.objects.get(name="顧客管理データベース")
+    [task] = datamap.searches_send(case=case, actor=staff, system_ids=[customer_db.pk])
+    finding = datamap.finding_add(
+        task=task,
+        actor=people["contact"],
+        data=datamap.FindingData(category="基本情報", item="氏名", content="x", location="y"),
+    )
+    report = datamap.change_add(
+        task=task,
+        actor=people["contact"],
+        data=datamap.ChangeData(
+            kind="correction", action="corrected", subject="住所", before="旧", after="新",
+            done_on=TODAY,
+        ),
+    )  # fmt: skip
+    provision = datamap.provision_add(
+        actor=staff,
+        data=datamap.ProvisionData(
+            system_id=customer_db.pk, direction="provided", basis="consent",
+            consent_obtained=True, counterpart_name="株式会社中部イベント企画",
+            counterpart_address="愛知県名古屋市中村区名駅四丁目7番1号",
+            counterpart_is_corporation=False, person_name=case.requester.name,
+            data_items="氏名", last_provision_on=TODAY,
+        ),
+    )  # fmt: skip
+    link = datamap.provision_link(item=records_item, actor=staff, record=provision)
     letter = letter_services.letter_request(case=case, actor=staff, kind="acknowledgement")
     with stored_files_in_place():  # as the worker's commit would
         letter_services.letter_generate(letter_id=letter.pk)
@@ -421,6 +510,14 @@ def build_world() -> tuple[dict[str, User], dict[str, Any]]:
         ).pk,
         "axes_accesslog": AccessLog.objects.create(**sign_in).pk,
         "axes_accessfailurelog": AccessFailureLog.objects.create(**sign_in).pk,
+        "system_id": customer_db.pk,
+        "department_id": customer_db.department_id,
+        "file_format": "csv",
+        "task_id": task.pk,
+        "finding_id": finding.pk,
+        "change_id": report.pk,
+        "record_id": provision.pk,
+        "link_id": link.pk,
     }
     assert letter_services.Letter.objects.get(pk=letter.pk).is_ready
     return people, world

@@ -558,6 +558,7 @@ def test_editing_a_policy_recomputes_open_cases(
                     "day_count": "business",
                     "warning_days": "2",
                     "pauses_while_waiting": "on",
+                    "search_task_days": "3",
                 },
             )
         assert response.status_code == 302

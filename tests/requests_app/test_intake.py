@@ -32,7 +32,7 @@ def valid_post(**overrides: Any) -> dict[str, Any]:
         "address": "愛知県名古屋市中区平和1丁目1番19号",
         "phone": "052-322-3355",
         "email": "misaki@example.jp",
-        "relationship": "customer",
+        "relationships": ["customer"],
         "arrival_date": today.isoformat(),
         "postmark_date": (today - timedelta(days=1)).isoformat(),
         "mail_type": "simple_registered",

@@ -201,6 +201,7 @@ def test_changing_a_policy_in_the_admin_records_before_and_after_and_refreshes(
                 "day_count": "business",
                 "warning_days": "3",
                 "pauses_while_waiting": "on",
+                "search_task_days": "3",
             },
         )
         assert response.status_code == 302

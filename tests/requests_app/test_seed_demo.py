@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -83,3 +84,31 @@ def test_seed_demo_refuses_production() -> None:
 
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", stdout=StringIO())
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_has_a_contact_per_department_and_a_connector_search_that_ran(
+    tmp_path: Any,
+) -> None:
+    from requests_app.datamap.models import DataSystem, Department, Finding, SearchTask
+    from requests_app.demo.datamap import DEMO_CONTACTS
+
+    url = f"sqlite:///{tmp_path / 'demo-customers.sqlite3'}"
+    out = StringIO()
+    with override_settings(DATAMAP_CONNECTORS={"demo_customers": url}):
+        call_command("seed_demo", "--history-months", "0", stdout=out)
+    text = out.getvalue()
+    for username, password, department, _family, _given in DEMO_CONTACTS:
+        assert f"{username:<9} / {password}" in text
+        user = get_user_model().objects.get(username=username)
+        assert Department.objects.get(name=department).contacts.filter(pk=user.pk).exists()
+    assert (tmp_path / "demo-customers.sqlite3").exists()
+    system = DataSystem.objects.get(name="顧客管理データベース")
+    assert (system.search_method, system.connector) == ("connector", "demo_customers")
+    task = SearchTask.objects.get(system=system)
+    assert task.case.requester.name == "高橋 美咲"
+    assert task.connector_state == "done"
+    proposed = Finding.objects.filter(task=task, state="proposed")
+    assert {f.content for f in proposed} >= {"高橋 美咲", "misaki.takahashi@example.jp"}
+    assert SearchTask.objects.filter(status="answered").count() == 2
+    assert verify_chain() is None

@@ -21,6 +21,15 @@ def test_sign_in_lands_on_the_case_list(staff: Any) -> None:
     assert client.get(response["Location"]).status_code == 200
 
 
+def test_a_department_contact_lands_on_their_open_tasks(contact: Any) -> None:
+    client = client_for(language="ja")
+    response = client.post(reverse("login"), {"username": "jiro", "password": PASSWORD})
+    assert response["Location"] == reverse("requests_app:home")
+    landed = client.get(response["Location"])
+    assert landed.status_code == 200
+    assert "<h1>検索依頼</h1>" in landed.content.decode()
+
+
 def test_repeated_failures_lock_the_account_out(staff: Any) -> None:
     client = client_for()
     for _attempt in range(5):

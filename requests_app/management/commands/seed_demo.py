@@ -22,6 +22,7 @@ from requests_app.business_calendar import load_calendar
 from requests_app.choices import CaseState
 from requests_app.demo import bulk
 from requests_app.demo import cases as demo
+from requests_app.demo import datamap as demo_datamap
 from requests_app.demo import identity as demo_identity
 from requests_app.models import Case
 from requests_app.permissions import Role
@@ -65,6 +66,12 @@ class Command(BaseCommand):
                 "DEBUG=true (or --allow-production on a throwaway database)."
             )
         users = self._users()
+        by_department = demo_datamap.contacts()
+        linked = demo_datamap.link_customer_database(
+            users["manager"], rng=random.Random(options["seed"])
+        )
+        if linked:
+            self.stdout.write(self.style.SUCCESS(f"Connector linked: {linked}."))
         rng = random.Random(options["seed"])
         if options["cases"]:
             created = bulk.create_cases(
@@ -81,6 +88,10 @@ class Command(BaseCommand):
             with queue.messages_held():
                 self._history(users, rng, months=options["history_months"])
                 self._demo_cases(users, rng)
+                demo_datamap.searching_case(
+                    staff=users["staff"], manager=users["manager"], by_department=by_department
+                )
+                self.stdout.write(self.style.SUCCESS("Added a case whose searches are under way."))
         self._print_logins()
 
     def _users(self) -> dict[str, Any]:
@@ -101,7 +112,12 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (one per role):"))
         for username, password, role, family, given in DEMO_USERS:
-            self.stdout.write(f"  {role.label:<32} {username:<8} / {password}   ({family} {given})")
+            self.stdout.write(f"  {role.label:<32} {username:<9} / {password}   ({family} {given})")
+        contact = Role.DEPARTMENT_CONTACT.label
+        for username, password, department, family, given in demo_datamap.DEMO_CONTACTS:
+            self.stdout.write(
+                f"  {contact:<32} {username:<9} / {password}   ({family} {given}, {department})"
+            )
         self.stdout.write("")
 
     def _demo_cases(self, users: dict[str, Any], rng: random.Random) -> None:

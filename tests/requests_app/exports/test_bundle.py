@@ -58,6 +58,7 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
         "events.jsonl",
         letter_path,
         "manifest.json",
+        "searches.csv",
         "verify.py",
     ]
     assert files["verify.py"] == verify.source()  # the system's own verifier, unchanged
@@ -91,10 +92,22 @@ def test_round_trip_holds_every_case_and_its_whole_trail(staff: Any, manager: An
     listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     assert listed == {
         name: hashlib.sha256(files[name]).hexdigest()
-        for name in ("cases.csv", "events.jsonl", "README.txt", "verify.py", letter_path)
+        for name in (
+            "cases.csv",
+            "searches.csv",
+            "events.jsonl",
+            "README.txt",
+            "verify.py",
+            letter_path,
+        )
     }
     assert manifest["exported_by"]["username"] == manager.username
-    assert manifest["counts"] == {"cases": 2, "events": len(lines), "attachments": 1}
+    assert manifest["counts"] == {
+        "cases": 2,
+        "searches": 0,
+        "events": len(lines),
+        "attachments": 1,
+    }
     assert manifest["audit_chain"] == {"head_seq": export.chain_seq, "head_hash": export.chain_hash}
     assert export.manifest_sha256 == hashlib.sha256(files["manifest.json"]).hexdigest()
 
@@ -270,7 +283,7 @@ def test_attachments_from_a_provider_are_in_the_bundle_and_hashed(
     manifest = json.loads(files["manifest.json"])
     assert manifest["counts"]["attachments"] == 4
     assert {entry["path"] for entry in manifest["files"]} >= set(expected)
-    assert verify_bundle(bundle_path(export)).files == 8
+    assert verify_bundle(bundle_path(export)).files == 9
 
 
 class UnsafeProvider:
