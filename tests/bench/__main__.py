@@ -31,7 +31,17 @@ def main() -> None:
     # the access events and approvals it adds to the bench database must not change this
     # run's other figures.
     only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
-    for figures in (pages, daywork, identity, deadlines, dashboard, exports, letters, datamap, load):
+    for figures in (
+        pages,
+        daywork,
+        identity,
+        deadlines,
+        dashboard,
+        exports,
+        letters,
+        datamap,
+        load,
+    ):
         if not only or figures.__name__.rpartition(".")[2] in only:
             figures.run(staff)
 
