@@ -23,6 +23,7 @@ from requests_app.errors import InvalidInput, TransitionBlocked
 from requests_app.letters import services as letters
 from requests_app.letters.kinds import LetterKind
 from tests.conftest import client_for
+from tests.factories import stored_files_in_place
 from tests.requests_app.datamap.conftest import case_for
 from tests.requests_app.letters.conftest import pdftotext, stored_bytes
 
@@ -294,9 +295,10 @@ def test_a_request_for_the_records_lists_two_and_leaves_out_the_excluded_one(
     for record in (listed, excluded):
         services.provision_link(item=item, actor=staff, record=record)
     case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.DISCLOSURE)
-    letters.letter_generate(letter_id=letter.pk)
+    # Drafted while the decision is made (it goes for approval with the decision).
+    with stored_files_in_place():
+        letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.DISCLOSURE)
+        letters.letter_generate(letter_id=letter.pk)
     letter.refresh_from_db()
     text = pdftotext(stored_bytes(letter)).replace(" ", "")
     assert "第三者提供記録は、次の表のとおりです（1件" in text
@@ -334,7 +336,6 @@ def test_the_records_letter_needs_a_disclosable_record_or_nothing_held(
     )
     services.provision_link(item=item, actor=staff, record=excluded)
     case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
     with pytest.raises(TransitionBlocked) as raised:
         letters.letter_request(case=case, actor=staff, kind=LetterKind.DISCLOSURE)
     assert "No personal data held" in " ".join(raised.value.details)

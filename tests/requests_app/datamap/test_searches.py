@@ -18,12 +18,14 @@ from requests_app.choices import CaseState, Outcome, RequestKind
 from requests_app.datamap import services
 from requests_app.datamap.choices import ChangeAction, SearchResult, TaskStatus
 from requests_app.datamap.models import DataSystem, SearchTask
+from requests_app.demo import cases as demo
 from requests_app.errors import InvalidInput, NotPermitted, TransitionBlocked
 from requests_app.letters import services as letters
 from requests_app.letters.kinds import LetterKind
 from requests_app.models import Case, SLAPolicy
 from requests_app.permissions import Role
 from tests.conftest import client_for, make_user
+from tests.factories import stored_files_in_place
 from tests.requests_app.datamap.conftest import case_for
 from tests.requests_app.letters.conftest import pdftotext, stored_bytes
 
@@ -205,11 +207,12 @@ def test_a_disclosure_from_verified_identity_to_the_letter_with_three_department
         row=letters.RecordRow("取引情報", "展示会の来場日", "2025年10月8日", "マーケティング部"),
     )
 
+    # The reply is drafted before the decision goes for approval, and approved with it.
+    with stored_files_in_place():
+        drafts = demo.draft_reply_letters(case, staff=staff)
     case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
-    letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.DISCLOSURE)
-    letters.letter_generate(letter_id=letter.pk)
-    letter.refresh_from_db()
+    case = letters.decision_approve(case=case, actor=manager)
+    letter = next(draft for draft in drafts if draft.kind == LetterKind.DISCLOSURE)
     text = pdftotext(stored_bytes(letter))
     assert "高橋 美咲" in text
     assert "愛知県名古屋市中区平和1丁目1番19号" in text
@@ -358,11 +361,12 @@ def test_an_erasure_confirmed_by_a_department_is_in_the_completion_letter(
         refusal_ground="no_ground",
         reasons="保守契約の履行に必要な範囲で、顧客管理データベースの登録情報を保有しています。",
     )
+    # The reply is drafted before the decision goes for approval, and approved with it.
+    with stored_files_in_place():
+        drafts = demo.draft_reply_letters(case, staff=staff)
     case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
-    letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.CESSATION_DONE)
-    letters.letter_generate(letter_id=letter.pk)
-    letter.refresh_from_db()
+    case = letters.decision_approve(case=case, actor=manager)
+    letter = next(draft for draft in drafts if draft.kind == LetterKind.CESSATION_DONE)
     text = pdftotext(stored_bytes(letter)).replace(" ", "").replace("\n", "")
     assert "メールマガジン配信先の登録情報" in text
     assert "配信を停止し、登録情報を消去" in text
@@ -511,12 +515,14 @@ def test_a_notice_of_purpose_lists_the_purposes_of_the_systems_where_the_person_
         services.task_accept(task=fresh(task), actor=staff)
     for item in case.items.all():
         case_services.item_record_outcome(item=item, actor=staff, outcome=Outcome.DONE)
-    case = case_services.case_submit_for_approval(case=case, actor=staff)
-    case = case_services.case_approve(case=case, actor=manager)
-    letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.PURPOSE_NOTICE)
-    assert letter.content["purposes"] == ["investor.1"]
-    letters.letter_generate(letter_id=letter.pk)
+    # Drafted before the decision goes for approval, approved with it.
+    with stored_files_in_place():
+        letter = letters.letter_request(case=case, actor=staff, kind=LetterKind.PURPOSE_NOTICE)
+        assert letter.content["purposes"] == ["investor.1"]
+        letters.letter_generate(letter_id=letter.pk)
     letter.refresh_from_db()
+    case = case_services.case_submit_for_approval(case=case, actor=staff)
+    case = letters.decision_approve(case=case, actor=manager)
     text = pdftotext(stored_bytes(letter)).replace(" ", "").replace("\n", "")
     assert "株主及び投資家の皆様への情報の提供及び交換" in text
     # The customer database did not hold her: its purposes are not hers.
