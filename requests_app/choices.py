@@ -13,6 +13,16 @@ from django.utils.translation import gettext_lazy as _
 ART39_DAYS = 14
 
 
+class Channel(models.TextChoices):
+    """How the request or inquiry reached the company. The policy publishes post as the way
+    to make a request (Section 15), and a telephone number and e-mail address for inquiries."""
+
+    POST = "post", _("Post (郵送)")
+    TELEPHONE = "telephone", _("Telephone (電話)")
+    EMAIL = "email", _("E-mail (電子メール)")
+    IN_PERSON = "in_person", _("In person (来訪)")
+
+
 class RequestKind(models.TextChoices):
     PURPOSE_NOTICE = "purpose_notice", _("Notice of purpose of use (Art. 32)")
     DISCLOSURE = "disclosure", _("Disclosure (Art. 33)")
@@ -28,6 +38,11 @@ class RequestKind(models.TextChoices):
     )
     COMPLAINT = "complaint", _("Inquiry, opinion or complaint (Art. 40)")
 
+
+# Requests the company takes by its published method only, in writing by post (Art. 37(1),
+# policy Section 15): one that arrives by telephone, e-mail or in person waits for the letter.
+# An inquiry, opinion or complaint (Art. 40) may come any way and is handled as it comes.
+WRITTEN_REQUEST_KINDS: frozenset[str] = frozenset(set(RequestKind) - {RequestKind.COMPLAINT})
 
 # Art. 38: a fee may be charged only for purpose notices and disclosures.
 FEE_KINDS = frozenset(
@@ -87,6 +102,13 @@ class CaseState(models.TextChoices):
     the label, or add a state."""
 
     RECEIVED = "received", _("Received")
+    # A request by telephone, e-mail or in person that the Act lets the company take only by
+    # its published method (written, by post): it waits for the letter, and its deadline and
+    # Art. 39 date start only when that arrives.
+    AWAITING_WRITTEN_REQUEST = (
+        "awaiting_written_request",
+        _("Waiting for the written request by post"),
+    )
     # The company's own work: the clock runs (documents in the envelope are checked here).
     AWAITING_IDENTITY = "awaiting_identity", _("Checking identity documents")
     # Waiting on the person, from the day the request for documents was mailed.
@@ -120,8 +142,11 @@ AWAITING_REPLY_STATES = OPEN_STATES - {S.REPLY_SENT}
 # requester" and the dashboard count them, long waits are flagged in them (reminders.py) and
 # only from them may a case be closed for want of a response.
 WAITING_ON_REQUESTER_STATES = frozenset(
-    {S.AWAITING_DOCUMENTS, S.AWAITING_FEE, S.AWAITING_COMPLETION}
+    {S.AWAITING_WRITTEN_REQUEST, S.AWAITING_DOCUMENTS, S.AWAITING_FEE, S.AWAITING_COMPLETION}
 )
+# Waits in which the clock is held whatever the kind's policy says: the request has not yet
+# been made by the published method, so no deadline has begun (deadlines.py).
+HELD_STATES = frozenset({S.AWAITING_WRITTEN_REQUEST})
 # States in which the due date may be extended: open, and the reply not yet mailed.
 EXTENDABLE_STATES = [
     S.RECEIVED,
@@ -136,6 +161,7 @@ EXTENDABLE_STATES = [
     S.REFUSED,
 ]
 WITHDRAWABLE_STATES = [
+    S.AWAITING_WRITTEN_REQUEST,
     S.RECEIVED,
     S.AWAITING_IDENTITY,
     S.AWAITING_DOCUMENTS,

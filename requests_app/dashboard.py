@@ -52,8 +52,12 @@ class DashboardFilters:
         return month_end(self.last_month)
 
     def cases(self, **changes: Any) -> CaseFilters:
-        """Case-list filters for these dashboard filters plus `changes`."""
-        return replace(CaseFilters(kind=self.kind, assignee=self.assignee), **changes)
+        """Case-list filters for these dashboard filters plus `changes`. Requests that came
+        by telephone, e-mail or in person and still wait for the written request are left
+        out: no deadline runs for them yet, so they are neither late nor in the SLA figures."""
+        return replace(
+            CaseFilters(kind=self.kind, assignee=self.assignee, written="yes"), **changes
+        )
 
 
 def month_end(first: date) -> date:

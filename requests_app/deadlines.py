@@ -15,6 +15,10 @@ item's due date; the earliest is the case's. How the clock runs:
   the envelope is the company's own work and never pauses it. While a case waits, its due
   date is the earliest it can now be: as if the answer arrived today.
 - An extension (期限の延長) sets a new date; later pauses move it on like any other.
+- A request that came by telephone, e-mail or in person and must be made in writing waits
+  for the letter (HELD_STATES): no deadline has begun, whatever the kind's policy says. While
+  it waits its due date is the earliest it can be (as if the letter arrived today); once the
+  letter arrives the arrival date is the letter's, and the wait leaves no trace in the count.
 
 `refresh_due_date` stores the result on the case (due date, the day reminders start, whether
 and since when the clock is paused), in the transaction of the change that may move it; every
@@ -38,6 +42,7 @@ from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.choices import (
     ART39_DAYS,
     AWAITING_REPLY_STATES,
+    HELD_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
     DayCount,
@@ -123,7 +128,7 @@ class Deadline:
 
 class _Tick(NamedTuple):
     day: date
-    what: str  # "pause", "resume" or "extend"
+    what: str  # "pause", "resume", "hold" or "extend"
     until: date | None = None
 
 
@@ -142,9 +147,14 @@ def _ticks(events: Iterable[HistoryEvent]) -> tuple[list[_Tick], date | None]:
     that entered the waiting state) and ends on the day staff record that what was asked
     arrived (`received_on`); neither day counts. Events written before those dates were
     recorded use the day of the event itself.
+
+    A hold for the written request (HELD_STATES) begins on the day of the first contact
+    (`asked_on`: the day the person was told to write) and leaves no tick once it ends: the
+    arrival date is then the letter's, and the count starts from it.
     """
     ticks: list[_Tick] = []
     waiting_since: date | None = None
+    held = False
     for event in events:
         day = timezone.localdate(event.at)
         if event.action == EXTENSION_ACTION:
@@ -153,7 +163,12 @@ def _ticks(events: Iterable[HistoryEvent]) -> tuple[list[_Tick], date | None]:
                 ticks.append(_Tick(day, "extend", date.fromisoformat(until)))
         elif event.to_state:
             waiting = event.to_state in WAITING_ON_REQUESTER_STATES
-            if waiting and waiting_since is None:
+            if event.to_state in HELD_STATES:
+                held = True
+                waiting_since = _payload_date(event, "asked_on") or day
+            elif held:
+                held, waiting_since = False, None
+            elif waiting and waiting_since is None:
                 asked = _payload_date(event, "asked_on") or day
                 # The clock counts up to the day before the request was mailed.
                 ticks.append(_Tick(asked - timedelta(days=1), "pause"))
@@ -163,6 +178,8 @@ def _ticks(events: Iterable[HistoryEvent]) -> tuple[list[_Tick], date | None]:
                 # ... and again from the day after what was asked arrived.
                 ticks.append(_Tick(max(arrived, waiting_since), "resume"))
                 waiting_since = None
+    if held and waiting_since is not None:
+        ticks.append(_Tick(waiting_since - timedelta(days=1), "hold"))
     return ticks, waiting_since
 
 
@@ -200,6 +217,8 @@ def _item_due_date(
         cursor = day
         if tick.what == "pause":
             paused = policy.pauses_while_waiting
+        elif tick.what == "hold":
+            paused = True
         elif tick.what == "resume":
             paused = False
         elif tick.until is not None:
@@ -236,12 +255,16 @@ def due_date_for(
         for kind, policy in chosen.items()
     )
     extensions = [tick.until for tick in ticks if tick.what == "extend"]
+    held = any(tick.what == "hold" for tick in ticks)
     return Deadline(
         due_date=min(item_due.values()),
         warning_date=warning,
         waiting_since=waiting_since,
-        clock_paused=waiting_since is not None
-        and all(policy.pauses_while_waiting for policy in chosen.values()),
+        clock_paused=held
+        or (
+            waiting_since is not None
+            and all(policy.pauses_while_waiting for policy in chosen.values())
+        ),
         item_due=item_due,
         extended_to=extensions[-1] if extensions else None,
     )

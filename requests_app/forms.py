@@ -16,6 +16,7 @@ from requests_app.choices import (
     FEE_KINDS,
     AgentKind,
     CaseState,
+    Channel,
     DisclosureMethod,
     FeeForm,
     MailType,
@@ -35,7 +36,7 @@ from requests_app.outcomes import (
 )
 from requests_app.people import person_name
 from requests_app.selectors import CaseFilters, workers
-from requests_app.services import CaseData, ItemData, RequesterData
+from requests_app.services import CaseData, ContactData, ItemData, RequesterData
 
 DISCLOSURE_KINDS = {RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS}
 
@@ -198,9 +199,44 @@ class IntakeForm(CaseDetailsForm):
 
     duplicates_checked = forms.BooleanField(required=False, widget=forms.HiddenInput)
     repeat_of = forms.CharField(required=False, max_length=16)
+    # How it came: by post (the envelope's fields), or by telephone, e-mail or in person.
+    channel = forms.ChoiceField(
+        label=_("How it reached us"),
+        choices=Channel.choices,
+        initial=Channel.POST,
+        required=False,  # not sent: by post, as every request was before channels
+        widget=forms.RadioSelect(attrs={"class": "channel-choice"}),
+    )
+    contact_at = forms.DateTimeField(
+        label=_("Date and time of the call, visit or e-mail"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Its day is the case's arrival date."),
+    )
+    contact_taken_by = forms.ModelChoiceField(
+        label=_("Taken by"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Who took the call or received the visitor."),
+    )
+    email_sender = forms.EmailField(
+        label=_("Sent from (e-mail address)"), required=False, max_length=254
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Whoever opens the case usually took the call themselves.
+        self.fields["contact_taken_by"].queryset = workers()  # type: ignore[attr-defined]
+        self.fields["contact_taken_by"].label_from_instance = _display_name  # type: ignore[attr-defined]
+        if actor is not None and not self.is_bound:
+            self.initial.setdefault("contact_taken_by", actor.pk)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "contact_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+        # Not required for a call, visit or e-mail: its day is the arrival date (clean()).
+        self.fields["arrival_date"].required = False
         for kind in RequestKind:
             self.fields[f"kind_{kind.value}"] = forms.BooleanField(label=kind.label, required=False)
             self.fields[f"details_{kind.value}"] = forms.CharField(
@@ -216,8 +252,56 @@ class IntakeForm(CaseDetailsForm):
             for kind in RequestKind
         ]
 
+    def clean_arrival_date(self) -> date | None:  # type: ignore[override]
+        value: date | None = self.cleaned_data.get("arrival_date")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError(_("The arrival date cannot be in the future."))
+        return value
+
+    def clean_contact_at(self) -> Any:
+        value = self.cleaned_data.get("contact_at")
+        if value is not None and value > timezone.now():
+            raise forms.ValidationError(_("The call, visit or e-mail cannot be in the future."))
+        return value
+
+    def _clean_channel(self, data: dict[str, Any]) -> None:
+        channel = data["channel"] = data.get("channel") or Channel.POST
+        if channel == Channel.POST:
+            if not data.get("arrival_date") and "arrival_date" not in self.errors:
+                self.add_error("arrival_date", _("Give the day the letter arrived."))
+            data.update(contact_at=None, contact_taken_by=None, email_sender="")
+            return
+        contact_at = data.get("contact_at")
+        if contact_at is None:
+            if "contact_at" not in self.errors:
+                self.add_error("contact_at", _("Give the date and time."))
+        else:
+            data["arrival_date"] = timezone.localdate(contact_at)
+        # The envelope's facts belong to a letter.
+        data.update(postmark_date=None, registered_mail_number="", mail_type=MailType.ORDINARY)
+        if channel == Channel.EMAIL:
+            data["contact_taken_by"] = None
+            if not data.get("email_sender") and "email_sender" not in self.errors:
+                self.add_error("email_sender", _("Give the address the e-mail came from."))
+        else:
+            data["email_sender"] = ""
+            if not data.get("contact_taken_by") and "contact_taken_by" not in self.errors:
+                self.add_error("contact_taken_by", _("Say who took the call or the visit."))
+
+    def contact_data(self) -> ContactData:
+        data = self.cleaned_data
+        if data["channel"] == Channel.POST:
+            return ContactData()
+        return ContactData(
+            channel=data["channel"],
+            contact_at=data["contact_at"],
+            taken_by=data["contact_taken_by"],
+            email_sender=data["email_sender"],
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self._clean_channel(data)
         chosen = [kind for kind in RequestKind if data.get(f"kind_{kind.value}")]
         if not chosen:
             raise forms.ValidationError(
@@ -259,8 +343,12 @@ class ListFilterForm(forms.Form):
     replied_to = forms.DateField(label=_("Replied until"), required=False, widget=DateInput())
     timeliness = forms.ChoiceField(label=_("Reply"), required=False)
     letters = forms.ChoiceField(label=_("Letters"), required=False)
+    channel = forms.ChoiceField(label=_("Came by"), required=False)
+    written = forms.ChoiceField(label=_("Requests"), required=False)
 
     MORE_FILTERS = (
+        "channel",
+        "written",
         "arrival_from",
         "arrival_to",
         "replied_from",
@@ -307,6 +395,11 @@ class ListFilterForm(forms.Form):
                 ("late", _("Replied after the due date")),
                 ("art39_on_time", _("Replied within two weeks (Art. 39)")),
                 ("art39_late", _("Replied after two weeks (Art. 39)")),
+            ],
+            "channel": [("", _("Any way")), *Channel.choices],
+            "written": [
+                ("", _("All, those waiting for the written request included")),
+                ("yes", _("Made in writing (as the SLA dashboard counts)")),
             ],
             "letters": [
                 ("", _("Any")),
@@ -481,6 +574,58 @@ class ArrivalForm(forms.Form):
 
     def clean_reason(self) -> str:
         return text.clean_text(self.cleaned_data["reason"], multiline=True)
+
+
+class WrittenRequestForm(forms.Form):
+    """The written request of a person who telephoned, e-mailed or called in arrived by post:
+    the envelope's facts, as at intake. Its arrival date starts the deadline."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    arrival_date = forms.DateField(
+        label=_("Arrival date (到達日)"),
+        widget=DateInput(),
+        help_text=_("The deadline and the Art. 39 date count from this day."),
+    )
+    postmark_date = forms.DateField(
+        label=_("Postmark date (消印)"), widget=DateInput(), required=False
+    )
+    mail_type = forms.ChoiceField(label=_("How it came"), choices=MailType.choices)
+    registered_mail_number = forms.CharField(
+        label=_("Registered mail number"), max_length=32, required=False
+    )
+    reason = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "written_%s")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("arrival_date", timezone.localdate())
+
+    def clean_arrival_date(self) -> date:
+        value: date = self.cleaned_data["arrival_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The arrival date cannot be in the future."))
+        return value
+
+    def clean_registered_mail_number(self) -> str:
+        return text.clean_reference_number(self.cleaned_data["registered_mail_number"])
+
+    def clean_reason(self) -> str:
+        return text.clean_text(self.cleaned_data["reason"], multiline=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        arrival, postmark = data.get("arrival_date"), data.get("postmark_date")
+        if arrival and postmark and postmark > arrival:
+            self.add_error(
+                "postmark_date", _("The postmark cannot be later than the arrival date.")
+            )
+        return data
 
 
 class NoteForm(forms.Form):

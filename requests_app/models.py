@@ -30,6 +30,7 @@ from requests_app.choices import (
     WITHDRAWABLE_STATES,
     AgentKind,
     CaseState,
+    Channel,
     DayCount,
     DisclosureMethod,
     FeeForm,
@@ -58,6 +59,7 @@ from requests_app.workflow import (
     FEE_NEEDED,
     FEE_SETTLED,
     IDENTITY_VERIFIED,
+    INQUIRY_WITHOUT_DOCUMENTS,
     NO_DECIDING_LETTER_MAILED,
     NOTHING_GRANTED,
     REPLY_LETTERS_SENT,
@@ -168,6 +170,23 @@ class Case(FSMModelMixin, models.Model):
     registered_mail_number = models.CharField(
         _("registered mail number"), max_length=32, blank=True
     )
+    # How it first reached the company. For a telephone call or a visit: who took it and
+    # when; for an e-mail: its sender and the time it was sent. A request that must be made
+    # in writing (WRITTEN_REQUEST_KINDS) then waits for the letter; `arrival_date` becomes the
+    # letter's arrival date when it comes (until then it is the day of the first contact).
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.POST
+    )
+    contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    contact_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    email_sender = models.EmailField(_("e-mail sender"), blank=True)
     disclosure_method = models.CharField(
         _("preferred disclosure method"),
         max_length=16,
@@ -316,6 +335,52 @@ class Case(FSMModelMixin, models.Model):
     def begin_identity_check(self) -> None:
         """The envelope is opened and logged; staff check the documents that came in it.
         This is the company's own work: the deadline clock keeps running."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_WRITTEN_REQUEST,
+        target=S.RECEIVED,
+        permission=can_work,
+        custom={
+            "label": _("The written request arrived by post"),
+            "action": "case.written_request.received",
+            "reason": "optional",
+            # Needs the envelope's facts (arrival, postmark, how it came): its own form.
+            "own_form": True,
+        },
+    )
+    def receive_written_request(
+        self,
+        *,
+        arrival_date: date,
+        postmark_date: date | None,
+        mail_type: str,
+        registered_mail_number: str,
+    ) -> None:
+        """The person's written request arrived by post: from its arrival the request is made
+        by the published method, so the deadline and the Art. 39 date count from it."""
+        self.arrival_date = arrival_date
+        self.postmark_date = postmark_date
+        self.mail_type = mail_type
+        self.registered_mail_number = registered_mail_number
+
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.IN_PROGRESS,
+        permission=can_work,
+        conditions=[INQUIRY_WITHOUT_DOCUMENTS],
+        custom={
+            "label": _("Start work on the inquiry (no documents needed)"),
+            "action": "case.inquiry.taken_up",
+            "reason": "none",
+            "only_where_possible": True,
+        },
+    )
+    def take_up_inquiry(self) -> None:
+        """An inquiry, opinion or complaint (Art. 40) by telephone, e-mail or in person is
+        handled as it came: the Act asks for no identity documents for it, and its answer says
+        what was done, not what the company holds on the person."""
 
     @transition(
         field=state,

@@ -25,6 +25,7 @@ from requests_app.forms import (
     NoteForm,
     OutcomeForm,
     TransitionForm,
+    WrittenRequestForm,
 )
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
@@ -76,6 +77,10 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
             else None,
             arrival_form=forms.get("arrival_form")
             or ArrivalForm(initial={"expected_state": case.state}),
+            written_request_form=forms.get("written_request_form")
+            or WrittenRequestForm(initial={"expected_state": case.state})
+            if case.state == CaseState.AWAITING_WRITTEN_REQUEST
+            else None,
         )
     return context
 

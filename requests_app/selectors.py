@@ -23,6 +23,7 @@ from requests_app.business_calendar import BusinessCalendar, load_calendar
 from requests_app.choices import (
     ART39_DAYS,
     AWAITING_REPLY_STATES,
+    HELD_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
     CaseState,
@@ -51,6 +52,11 @@ class CaseFilters:
     replied_to: date | None = None
     timeliness: str = ""  # of the reply: TIMELINESS keys, or ""
     letters: str = ""  # "to_mail" (ready, not yet mailed), "returned" (came back), or ""
+    channel: str = ""  # a Channel value, or ""
+    # "yes": only requests made by the published method, i.e. not those that came by
+    # telephone, e-mail or in person and still wait for the written request. The SLA
+    # dashboard counts only these: no deadline runs for the others yet.
+    written: str = ""
 
     def as_params(self) -> dict[str, str]:
         """The filters as URL query parameters (only those that are set)."""
@@ -232,6 +238,10 @@ def case_filter_q(
         q &= _timeliness_q(filters.timeliness)
     if filters.letters:
         q &= letters_q(filters.letters)
+    if filters.channel:
+        q &= Q(channel=filters.channel)
+    if filters.written:
+        q &= ~Q(state__in=HELD_STATES)
     return q
 
 
@@ -349,6 +359,11 @@ def case_actions(case: Case, user: Any) -> list[Action]:
         chosen = transition_for(case, name)
         if chosen is None or not chosen.has_perm(case, user):
             continue
+        blockers = actor_blockers(case, chosen, user) + blockers_for(case, chosen.conditions)
+        # A step for a few cases only (an inquiry taken up without documents) is offered
+        # where it applies, not shown disabled on every other case.
+        if blockers and chosen.custom.get("only_where_possible"):
+            continue
         actions.append(
             Action(
                 name=name,
@@ -356,7 +371,7 @@ def case_actions(case: Case, user: Any) -> list[Action]:
                 target=str(chosen.target),
                 reason=chosen.custom.get("reason", "none"),
                 tone=chosen.custom.get("tone", "primary"),
-                blockers=actor_blockers(case, chosen, user) + blockers_for(case, chosen.conditions),
+                blockers=blockers,
                 own_form=bool(chosen.custom.get("own_form")),
                 automatic=bool(chosen.custom.get("automatic")),
             )

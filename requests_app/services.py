@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -28,8 +28,11 @@ from requests_app.choices import (
     FEE_KINDS,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
+    WRITTEN_REQUEST_KINDS,
     CaseState,
+    Channel,
     FeeForm,
+    MailType,
     RequestKind,
 )
 from requests_app.datamap.rules import outcome_conflicts
@@ -277,6 +280,93 @@ def case_receive_completion(
     )
 
 
+def case_take_up_inquiry(
+    *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
+) -> Case:
+    """An inquiry, opinion or complaint by telephone, e-mail or in person: work starts
+    without identity documents (workflow.INQUIRY_WITHOUT_DOCUMENTS says when)."""
+    return _run_transition(
+        case=case,
+        actor=actor,
+        name="take_up_inquiry",
+        expected_state=expected_state,
+        reason=reason,
+        payload={"channel": case.channel},
+    )
+
+
+def case_receive_written_request(
+    *,
+    case: Case,
+    actor: User,
+    arrival_date: date,
+    postmark_date: date | None = None,
+    mail_type: str = MailType.ORDINARY,
+    registered_mail_number: str = "",
+    expected_state: str | None = None,
+    reason: str = "",
+) -> Case:
+    """The written request of a person who first telephoned, e-mailed or called in arrived by
+    post on `arrival_date`: the request is now made by the published method (Art. 37(1)), and
+    its deadline and Art. 39 date count from that day (deadlines.py)."""
+    if arrival_date > timezone.localdate():
+        raise InvalidInput(_("The arrival date cannot be in the future."))
+    if postmark_date and postmark_date > arrival_date:
+        raise InvalidInput(_("The postmark cannot be later than the arrival date."))
+    if mail_type not in MailType.values:
+        raise InvalidInput(_("Choose how the letter came."))
+    with transaction.atomic():
+        locked = _run_transition(
+            case=case,
+            actor=actor,
+            name="receive_written_request",
+            expected_state=expected_state,
+            reason=reason,
+            payload={
+                "received_on": arrival_date.isoformat(),
+                "arrival_date": arrival_date.isoformat(),
+                "postmark_date": postmark_date.isoformat() if postmark_date else None,
+                "mail_type": mail_type,
+                "registered_mail_number": registered_mail_number,
+                "first_contact": _contact_day(case),
+            },
+            arguments={
+                "arrival_date": arrival_date,
+                "postmark_date": postmark_date,
+                "mail_type": mail_type,
+                "registered_mail_number": registered_mail_number,
+            },
+            extra_fields=("arrival_date", "postmark_date", "mail_type", "registered_mail_number"),
+        )
+        refresh_search_text(locked)
+    return locked
+
+
+def _contact_day(case: Case) -> str | None:
+    return timezone.localdate(case.contact_at).isoformat() if case.contact_at else None
+
+
+def case_record_guide_emailed(*, case: Case, actor: User, sent_at: datetime) -> Case:
+    """The message that explains the postal procedure was sent to the person who e-mailed
+    (the e-mail's text is the procedure guide's, shown on the case page to copy)."""
+    require(actor, Capability.WORK_CASES)
+    if sent_at > timezone.now():
+        raise InvalidInput(_("It cannot have been sent in the future."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state != CaseState.AWAITING_WRITTEN_REQUEST or locked.channel != Channel.EMAIL:
+            raise InvalidInput(
+                _("Only a request by e-mail that waits for the written request is answered so.")
+            )
+        audit.record(
+            action="case.guide.emailed",
+            actor=actor,
+            case=locked,
+            payload={"to": locked.email_sender, "sent_at": sent_at.isoformat()},
+        )
+    return locked
+
+
 def case_submit_for_approval(
     *, case: Case, actor: User, expected_state: str | None = None, reason: str = ""
 ) -> Case:
@@ -476,7 +566,7 @@ def case_flag_for_abandonment(*, case_id: int, today: date) -> Case | None:
     return locked
 
 
-ARRIVAL_SERVICES: dict[str, Callable[..., Case]] = {
+ARRIVAL_SERVICES: dict[str, Callable[..., Case]] = {  # the day what was asked for arrived
     "receive_documents": case_receive_documents,
     "receive_completion": case_receive_completion,
 }
@@ -515,6 +605,17 @@ class CaseData:
     agent_name_kana: str = ""
     agent_postal_code: str = ""
     agent_address: str = ""
+
+
+@dataclass(frozen=True)
+class ContactData:
+    """How a case that did not come by post reached the company: when, and who took the call
+    or received the visitor, or who sent the e-mail."""
+
+    channel: str = Channel.POST
+    contact_at: datetime | None = None
+    taken_by: User | None = None
+    email_sender: str = ""
 
 
 @dataclass(frozen=True)
@@ -568,9 +669,14 @@ def case_open(
     items: Sequence[ItemData],
     assignee: User | None = None,
     repeat_of: Case | None = None,
+    contact: ContactData | None = None,
 ) -> Case:
-    """Log an envelope that arrived by post as a new case (受付); `repeat_of` links it to an
-    earlier case of the same person about the same thing (a repeat request)."""
+    """Log a request as a new case (受付): an envelope that arrived by post, or a telephone
+    call, e-mail or visit (`contact`). `repeat_of` links it to an earlier case of the same
+    person about the same thing (a repeat request).
+
+    A request the Act lets the company take in writing only (WRITTEN_REQUEST_KINDS) that did
+    not come by post waits for the written request: no deadline runs until it arrives."""
     require(actor, Capability.WORK_CASES)
     kinds = [item.kind for item in items]
     if not kinds:
@@ -578,6 +684,14 @@ def case_open(
     if len(set(kinds)) != len(kinds) or not set(kinds) <= set(RequestKind.values):
         raise InvalidInput(_("Each kind of request can be chosen once."))
     _check_dates(case_data, requester)
+    contact = contact or ContactData()
+    _check_contact(contact, case_data)
+    by_post = contact.channel == Channel.POST
+    state = (
+        CaseState.RECEIVED
+        if by_post or not WRITTEN_REQUEST_KINDS & set(kinds)
+        else CaseState.AWAITING_WRITTEN_REQUEST
+    )
     with transaction.atomic():
         person = Requester.objects.create(**_requester_fields(requester))
         case = Case(
@@ -588,6 +702,11 @@ def case_open(
             assignee=assignee or actor,
             due_date=case_data.arrival_date,  # replaced just below, once the items exist
             repeat_of=repeat_of,
+            state=state,
+            channel=contact.channel,
+            contact_at=contact.contact_at,
+            contact_taken_by=contact.taken_by,
+            email_sender=contact.email_sender,
             **asdict(case_data),
         )
         case.save()
@@ -606,12 +725,49 @@ def case_open(
                 "fee_due": case.fee_due,
                 "agent_kind": case.agent_kind,
                 **({"repeat_of": repeat_of.reference} if repeat_of else {}),
+                **_contact_payload(case),
             },
         )
         refresh_search_text(case)
         deadlines.refresh_due_date(case)
         _remind_after_commit(case.pk)
     return case
+
+
+def _check_contact(contact: ContactData, case_data: CaseData) -> None:
+    if contact.channel not in Channel.values:
+        raise InvalidInput(_("Choose how the request reached us."))
+    if contact.channel == Channel.POST:
+        if contact.contact_at or contact.taken_by or contact.email_sender:
+            raise InvalidInput(_("A request by post has no call, visit or e-mail to record."))
+        return
+    if contact.contact_at is None:
+        raise InvalidInput(_("Give the date and time of the call, visit or e-mail."))
+    if contact.contact_at > timezone.now():
+        raise InvalidInput(_("The call, visit or e-mail cannot be in the future."))
+    if timezone.localdate(contact.contact_at) != case_data.arrival_date:
+        # One date, not two that could disagree: the day of the contact is the day it came.
+        raise InvalidInput(_("The arrival date is the day of the call, visit or e-mail."))
+    if case_data.postmark_date or case_data.registered_mail_number:
+        raise InvalidInput(_("A postmark or registered mail number belongs to a letter."))
+    if contact.channel == Channel.EMAIL:
+        if not contact.email_sender or contact.taken_by is not None:
+            raise InvalidInput(_("Give the address the e-mail came from."))
+    elif contact.taken_by is None or contact.email_sender:
+        raise InvalidInput(_("Say who took the call or received the visitor."))
+
+
+def _contact_payload(case: Case) -> dict[str, Any]:
+    if case.channel == Channel.POST:
+        return {}
+    return {
+        "channel": case.channel,
+        "contact_at": case.contact_at.isoformat() if case.contact_at else None,
+        # The hold for the written request counts from the day of the contact (deadlines).
+        "asked_on": timezone.localdate(case.contact_at).isoformat() if case.contact_at else None,
+        **({"taken_by": case.contact_taken_by_id} if case.contact_taken_by_id else {}),
+        **({"email_sender": case.email_sender} if case.email_sender else {}),
+    }
 
 
 def _requester_fields(requester: RequesterData) -> dict[str, Any]:

@@ -23,6 +23,16 @@ urlpatterns = [
         name="case_arrival",
     ),
     path(
+        "cases/<str:reference>/written-request/",
+        cases.WrittenRequestView.as_view(),
+        name="written_request",
+    ),
+    path(
+        "cases/<str:reference>/guide-emailed/",
+        cases.GuideEmailedView.as_view(),
+        name="guide_emailed",
+    ),
+    path(
         "cases/<str:reference>/extend/",
         cases.ExtendDeadlineView.as_view(),
         name="extend_deadline",

@@ -16,6 +16,7 @@ from django_fsm import Transition
 
 from identity.gate import evaluate_case
 from requests_app.audit import AuditEvent
+from requests_app.choices import WRITTEN_REQUEST_KINDS, Channel
 from requests_app.datamap.rules import search_blockers
 from requests_app.letters.rules import (
     draft_blockers,
@@ -123,6 +124,17 @@ def _nothing_granted_blockers(case: Case) -> list[str]:
     return []
 
 
+def _inquiry_without_documents_blockers(case: Case) -> list[str]:
+    """Only an inquiry, opinion or complaint (Art. 40) that did not come by post goes on
+    without identity documents; everything by post, and every request under Arts. 32-35,
+    goes through the identity check."""
+    if case.channel == Channel.POST:
+        return [_("It came by post: check the identity documents in the envelope.")]
+    if any(item.kind in WRITTEN_REQUEST_KINDS for item in case.items.all()):
+        return [_("It includes a request that needs the identity check.")]
+    return []
+
+
 def _clock_paused_blockers(case: Case) -> list[str]:
     if case.clock_paused:
         return [
@@ -164,6 +176,7 @@ ALL_ITEMS_DECIDED = Guard("all_items_decided", _undecided_items_blockers)
 # The decision not to act (CaseState.REFUSED): every item grants nothing.
 NOTHING_GRANTED = Guard("nothing_granted", _something_granted_blockers)
 SOMETHING_GRANTED = Guard("something_granted", _nothing_granted_blockers)
+INQUIRY_WITHOUT_DOCUMENTS = Guard("inquiry_without_documents", _inquiry_without_documents_blockers)
 CLOCK_RUNNING = Guard("clock_running", _clock_paused_blockers)
 REPLY_LETTERS_SENT = Guard("reply_letters_sent", _reply_letters_blockers)
 SEARCHES_FINISHED = Guard("searches_finished", _searches_blockers)

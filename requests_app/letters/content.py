@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from identity.gate import what_is_missing as identity_missing
 from requests_app.business_calendar import BusinessCalendar, load_calendar
@@ -95,6 +95,16 @@ def build_content(
         content["reply_by"] = reply_by(letter_date, calendar or load_calendar()).isoformat()
     if kind == LetterKind.ACKNOWLEDGEMENT:
         content["still_to_do"] = still_to_do(case)
+    if kind == LetterKind.PROCEDURE_GUIDE:
+        # What the written request must enclose: the identity rules' sentences for a case
+        # with no documents yet (an agent's or a guardian's needs included), and the fee.
+        content["missing"] = what_is_missing(case, language)
+        content["contact"] = {
+            "channel": case.channel,
+            "on": timezone.localdate(case.contact_at).isoformat()
+            if case.contact_at
+            else case.arrival_date.isoformat(),
+        }
     if earlier is not None:
         content["earlier_letter"] = {
             "number": earlier.number,

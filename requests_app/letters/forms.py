@@ -317,3 +317,25 @@ class RecordEditForm(forms.Form):
     def row(self) -> RecordRow:
         data = self.cleaned_data
         return RecordRow(data["category"], data["field"], data["value"], data["source"])
+
+
+class GuideEmailForm(forms.Form):
+    """The procedure guide was sent by e-mail: when (now unless said otherwise)."""
+
+    sent_at = forms.DateTimeField(
+        label=_("Sent at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "guide_%s")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["sent_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean_sent_at(self) -> Any:
+        value = self.cleaned_data["sent_at"]
+        if value > timezone.now():
+            raise forms.ValidationError(_("It cannot have been sent in the future."))
+        return value

@@ -18,6 +18,9 @@ from requests_app.outcomes import NOT_GRANTED_OUTCOMES
 
 
 class LetterKind(models.TextChoices):
+    # To a person who telephoned, e-mailed or called in with a request that must be made in
+    # writing: how to make it by post, and what to enclose (Art. 37(1), policy Section 15).
+    PROCEDURE_GUIDE = "procedure_guide", _("How to make the request in writing (guide)")
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
     DEFICIENCY = "deficiency", _("Request for missing documents, fee or completion")
     REMINDER = "reminder", _("Reminder: documents or fee still missing")
@@ -55,7 +58,9 @@ CHASING_KINDS = frozenset({K.DEFICIENCY, K.REMINDER})
 BATCH_KINDS = (K.DEFICIENCY, K.REMINDER)
 
 S = CaseState
-WAITING_STATES = WAITING_ON_REQUESTER_STATES
+# The waits that a request for documents, fee or completion began: the hold for a written
+# request is not one (nothing was asked for that a reminder could chase).
+WAITING_STATES = WAITING_ON_REQUESTER_STATES - {CaseState.AWAITING_WRITTEN_REQUEST}
 # Where a request to the person starts a wait when it is mailed: missing documents while
 # they are checked, the fee once identity is verified, the completion of the request (補正)
 # while it is worked on. The states that already wait may send another.
@@ -82,6 +87,7 @@ BEFORE_REPLY_STATES = frozenset(
 )
 
 ALLOWED_STATES: dict[str, frozenset[str]] = {
+    K.PROCEDURE_GUIDE: frozenset({S.AWAITING_WRITTEN_REQUEST}),
     K.ACKNOWLEDGEMENT: BEFORE_REPLY_STATES,
     K.DEFICIENCY: CHASING_STATES,
     # A reminder follows a request that was mailed: the case waits on the person.
@@ -93,6 +99,10 @@ ALLOWED_STATES: dict[str, frozenset[str]] = {
 
 # The letter's own title, in its own language (the wording of a letter is not a UI string).
 TITLES: dict[str, dict[str, str]] = {
+    K.PROCEDURE_GUIDE: {
+        "ja": "開示等のご請求の手続のご案内",
+        "en": "How to make your request in writing",
+    },
     K.ACKNOWLEDGEMENT: {
         "ja": "開示等のご請求の受付について",
         "en": "We have received your request",

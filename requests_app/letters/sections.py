@@ -6,9 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from requests_app.choices import RequestKind
+from requests_app.choices import CaseState, Channel, RequestKind
 from requests_app.letters import kinds, rules, selectors, services
-from requests_app.letters.forms import ChangeForm, DisclosedRecordsForm, LetterRequestForm
+from requests_app.letters.forms import (
+    ChangeForm,
+    DisclosedRecordsForm,
+    GuideEmailForm,
+    LetterRequestForm,
+)
 from requests_app.models import Case
 from requests_app.permissions import Capability, has_capability
 
@@ -55,6 +60,12 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     if offered:
         context["letter_form"] = forms.get("letter_form") or LetterRequestForm(
             kinds=offered, initial={"kind": selectors.suggested_kind(case, offered, letters)}
+        )
+    # A request by e-mail that must be made by post is answered by e-mail: the guide's text.
+    if case.state == CaseState.AWAITING_WRITTEN_REQUEST and case.channel == Channel.EMAIL:
+        context["guide_emails"] = selectors.guide_emails(case)
+        context["guide_email_form"] = (
+            forms.get("guide_email_form") or GuideEmailForm() if can_work else None
         )
     context["letters_fold"] = {
         "count": len(letters),

@@ -9,15 +9,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from identity.gate import evaluate_case, what_is_missing
 from requests_app.audit import AuditEvent
 from requests_app.choices import CaseState, Outcome, RequestKind
 from requests_app.letters import kinds, rules
-from requests_app.letters.content import ExtensionInputs
+from requests_app.letters.content import ExtensionInputs, build_content
 from requests_app.letters.kinds import LetterKind
+from requests_app.letters.letterhead import letterhead
 from requests_app.letters.models import (
     DisclosedRecord,
     ItemChange,
@@ -350,3 +352,40 @@ def stored_files() -> Iterator[StoredFile]:
     )
     for pk, name, sha256 in batches.iterator(chunk_size=500):
         yield StoredFile(f"letter batch {pk}", name, sha256)
+
+
+# --- the guide by e-mail ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuideEmail:
+    """The message to send to a person who e-mailed a request that must be made by post:
+    the procedure guide's text, to copy into the company's mail program."""
+
+    language: str
+    to: str
+    subject: str
+    body: str
+
+
+def guide_emails(case: Case, *, today: date | None = None) -> list[GuideEmail]:
+    """The guide as e-mail text, in Japanese and in English, from the same content a printed
+    guide would have (content.build_content)."""
+    today = today or timezone.localdate()
+    emails = []
+    for language in ("ja", "en"):
+        with translation.override(language):
+            content = build_content(
+                case=case,
+                kind=LetterKind.PROCEDURE_GUIDE,
+                language=language,
+                letter_date=today,
+                number="",
+            )
+            body = render_to_string(
+                f"letters/email/procedure_guide.{language}.txt",
+                {"c": content, "letterhead": letterhead(language)},
+            )
+        subject = f"{kinds.title(LetterKind.PROCEDURE_GUIDE, language)} ({case.reference})"
+        emails.append(GuideEmail(language, case.email_sender, subject, body.strip() + "\n"))
+    return emails

@@ -34,8 +34,10 @@ from requests_app.forms import (
     NoteForm,
     OutcomeForm,
     TransitionForm,
+    WrittenRequestForm,
 )
 from requests_app.letters import services as letter_services
+from requests_app.letters.forms import GuideEmailForm
 from requests_app.models import Case, RequestItem
 from requests_app.permissions import Capability
 from requests_app.search import Term
@@ -59,6 +61,7 @@ PAGE_SIZE = 25
 BUTTON_SERVICES: dict[str, Callable[..., Case]] = {
     "begin_identity_check": services.case_begin_identity_check,
     "verify_identity": services.case_verify_identity,
+    "take_up_inquiry": services.case_take_up_inquiry,
     "start_work": services.case_start_work,
     "submit_for_approval": services.case_submit_for_approval,
     # The decision goes out with its letters: approving one approves the other (one step).
@@ -158,10 +161,11 @@ class CaseCreateView(CapabilityRequiredMixin, View):
     capability = Capability.WORK_CASES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "requests_app/case_form.html", {"form": IntakeForm()})
+        form = IntakeForm(actor=request.user)
+        return render(request, "requests_app/case_form.html", {"form": form})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = IntakeForm(request.POST)
+        form = IntakeForm(request.POST, actor=request.user)
         duplicates: list[Any] = []
         if form.is_valid():
             person = form.requester_data()
@@ -187,6 +191,7 @@ class CaseCreateView(CapabilityRequiredMixin, View):
                         case_data=form.case_data(),
                         items=form.items(),
                         repeat_of=earlier,
+                        contact=form.contact_data(),
                     )
                 except ServiceError as error:
                     form.add_error(None, error.message)
@@ -393,6 +398,45 @@ class ArrivalView(CaseFormActionView):
         messages.success(
             request, _("The case is now “%(state)s”.") % {"state": case.get_state_display()}
         )
+
+
+class WrittenRequestView(CaseFormActionView):
+    """The written request of a person who telephoned, e-mailed or called in arrived by post:
+    its own form, as it needs the envelope's facts."""
+
+    form_class = WrittenRequestForm
+    form_name = "written_request_form"
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        data = form.cleaned_data
+        case = services.case_receive_written_request(
+            case=case,
+            actor=signed_in(request),
+            arrival_date=data["arrival_date"],
+            postmark_date=data["postmark_date"],
+            mail_type=data["mail_type"],
+            registered_mail_number=data["registered_mail_number"],
+            expected_state=data["expected_state"],
+            reason=data["reason"],
+        )
+        messages.success(
+            request,
+            _("The written request is logged; the case is now “%(state)s”, due %(date)s.")
+            % {"state": case.get_state_display(), "date": case.due_date.isoformat()},
+        )
+
+
+class GuideEmailedView(CaseFormActionView):
+    """The procedure guide was sent by e-mail to a person who e-mailed their request."""
+
+    form_class = GuideEmailForm
+    form_name = "guide_email_form"
+
+    def perform(self, request: HttpRequest, case: Any, form: Any, **kwargs: Any) -> None:
+        services.case_record_guide_emailed(
+            case=case, actor=signed_in(request), sent_at=form.cleaned_data["sent_at"]
+        )
+        messages.success(request, _("The e-mail is recorded as sent."))
 
 
 class ExtendDeadlineView(CaseFormActionView):

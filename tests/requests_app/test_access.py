@@ -168,6 +168,23 @@ APP_RULES: dict[str, Rule] = {
         post=302,
         data=lambda w: {"expected_state": "in_progress", "business_days": "2", "reason": "繁忙期"},
     ),
+    # The world's case did not come by telephone or e-mail: the page comes back with why.
+    "requests_app:written_request": Rule(
+        WORKERS,
+        get=405,
+        post=400,
+        data=lambda w: {
+            "expected_state": "in_progress",
+            "arrival_date": TODAY.isoformat(),
+            "mail_type": "ordinary",
+        },
+    ),
+    "requests_app:guide_emailed": Rule(
+        WORKERS,
+        get=405,
+        post=400,
+        data=lambda w: {"sent_at": "2026-11-30T09:00"},
+    ),
     "requests_app:note_create": Rule(
         WORKERS, get=405, post=302, data=lambda w: {"body": "確認済み"}
     ),

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from requests_app import queue, services
 from requests_app.business_calendar import load_calendar
-from requests_app.choices import CaseState
+from requests_app.choices import CaseState, Channel
 from requests_app.demo import bulk
 from requests_app.demo import cases as demo
 from requests_app.demo import datamap as demo_datamap
@@ -152,7 +152,31 @@ class Command(BaseCommand):
             demo.walk_to(case, target, staff=staff, manager=manager)
             if (target, days_ago) == (CaseState.AWAITING_IDENTITY, 3):
                 demo_identity.log_scanned_licence(case, actor=staff)
-        self.stdout.write(self.style.SUCCESS(f"Added {len(plan)} demo cases."))
+        # Not by post: a complaint by telephone, taken up without documents, and a
+        # disclosure asked for by e-mail, waiting for the written request.
+        now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+        called = now - timedelta(days=2, hours=1)
+        phoned = _open(
+            staff,
+            rng,
+            called.date(),
+            ["complaint"],
+            contact=services.ContactData(
+                channel=Channel.TELEPHONE, contact_at=called, taken_by=staff
+            ),
+        )
+        services.case_take_up_inquiry(case=phoned, actor=staff)
+        mailed = now - timedelta(days=4, hours=2)
+        _open(
+            staff,
+            rng,
+            mailed.date(),
+            ["disclosure"],
+            contact=services.ContactData(
+                channel=Channel.EMAIL, contact_at=mailed, email_sender="kaiji.request@example.jp"
+            ),
+        )
+        self.stdout.write(self.style.SUCCESS(f"Added {len(plan) + 2} demo cases."))
 
     def _history(self, users: dict[str, Any], rng: random.Random, *, months: int) -> None:
         """Past cases, replied to and closed, walked through the services at their own dates.
@@ -188,16 +212,24 @@ class Command(BaseCommand):
         )
 
 
-def _open(staff: Any, rng: random.Random, arrival: Any, kinds: list[str]) -> Any:
+def _open(
+    staff: Any,
+    rng: random.Random,
+    arrival: Any,
+    kinds: list[str],
+    contact: services.ContactData | None = None,
+) -> Any:
     p = demo.person(rng)
+    by_post = contact is None
     return services.case_open(
         actor=staff,
         requester=services.RequesterData(**p.__dict__),
         case_data=services.CaseData(
             arrival_date=arrival,
-            postmark_date=arrival - timedelta(days=1),
-            mail_type="simple_registered",
+            postmark_date=arrival - timedelta(days=1) if by_post else None,
+            mail_type="simple_registered" if by_post else "ordinary",
             disclosure_method="paper" if "disclosure" in kinds else "",
         ),
         items=[services.ItemData(kind=k, details=demo.DETAILS[k]) for k in kinds],
+        contact=contact,
     )
