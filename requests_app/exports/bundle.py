@@ -38,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from requests_app import audit, selectors
-from requests_app.choices import AgentKind, CaseState, MailType, Relationship, RequestKind
+from requests_app.choices import AgentKind, CaseState, Channel, MailType, Relationship, RequestKind
 from requests_app.csvsafe import Cell, CsvWriter
 from requests_app.datamap.export import write_searches
 from requests_app.exports import attachments, verify
@@ -380,6 +380,8 @@ def case_columns() -> list[str]:
         _("Fee received (yen)"),
         _("Events"),
         _("Opened at"),
+        # Added last, so that the columns before it keep their places for existing readers.
+        _("Came by"),
     ]
 
 
@@ -445,6 +447,7 @@ def case_row(case: Case, *, masked: bool, labels: Labels) -> list[Cell]:
         case.fee_paid_sum,  # type: ignore[attr-defined]
         case.event_total,  # type: ignore[attr-defined]
         timezone.localtime(case.created_at).isoformat(timespec="seconds"),
+        labels.channel(case.channel),
     ]
 
 
@@ -486,6 +489,9 @@ class Labels:
 
     def agent(self, value: str) -> str:
         return self._label(AgentKind, value)
+
+    def channel(self, value: str) -> str:
+        return self._label(Channel, value)
 
     def mail(self, value: str) -> str:
         return self._label(MailType, value)

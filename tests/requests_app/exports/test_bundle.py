@@ -221,7 +221,10 @@ def test_what_a_person_typed_cannot_run_in_a_spreadsheet(
     events = AuditEvent.objects.filter(case=case).count()
     line = raw.decode("utf-8-sig").splitlines()[1]
     assert line.startswith(f'"{case.reference}",{case.pk},"')
-    assert line.endswith(f',{case.fee_due},{case.fee_paid},{events},"{table[1][26]}"')
+    assert line.endswith(
+        f',{case.fee_due},{case.fee_paid},{events},"{table[1][26]}","{table[1][27]}"'
+    )
+    assert table[1][27] == "Post (郵送)"  # the channel, the last column
     assert verify_bundle(bundle_path(export)).cases == 1
 
 
