@@ -38,10 +38,10 @@ from requests_app.permissions import Capability, has_capability
 
 
 def case_letters(case: Case) -> list[Letter]:
-    """Every letter of the case, oldest first, with the people named on each (one query)."""
+    """Every letter of the case, oldest first, with the people its rows name (one query)."""
     return list(
         Letter.objects.filter(case=case)
-        .select_related("requested_by", "approved_by", "mailed_by", "returned_by")
+        .select_related("requested_by", "approved_by")
         .defer("content")
         .order_by("id")
     )
