@@ -49,13 +49,10 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     context: dict[str, Any] = {
         "search_tasks": tasks,
         "searches_unfinished": sum(1 for task in live if task.status != TaskStatus.ACCEPTED),
-        # Reports come only from accepted tasks: without one there is nothing to ask for.
         "cannot_reports": [
             {"kind": kind, "reports": reports, "outcomes": _outcomes_short_of_done(kind)}
-            for kind, reports in services.cannot_reports(case).items()
-        ]
-        if any(task.status == TaskStatus.ACCEPTED for task in tasks)
-        else [],
+            for kind, reports in services.cannot_reports(case, tasks).items()
+        ],
     }
     searching = case.state in selectors.SEARCHING_STATES
     if can_work and searching:
