@@ -351,7 +351,9 @@ def offer(field: forms.ModelChoiceField[Any], objects: Iterable[Any]) -> None:
     own query, which Django runs again each time the form is drawn (on PostgreSQL through a
     server-side cursor: three round trips). What is submitted is still checked against the
     field's queryset."""
-    options: list[tuple[Any, Any]] = [(obj.pk, field.label_from_instance(obj)) for obj in objects]
+    options: list[tuple[Any, Any]] = [
+        (field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects
+    ]
     field.choices = options if field.empty_label is None else [("", field.empty_label), *options]
 
 
