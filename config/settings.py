@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own widget templates, behind the few in templates/django/forms/ (FORM_RENDERER).
+    "django.forms",
     "django_fsm",
     "pgtrigger",
     "axes",
@@ -81,6 +83,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# Forms render through the templates below, so that templates/django/forms/widgets/ can stand
+# in for Django's widget templates: the same HTML, without an include per attribute list
+# (requests_app/templatetags/widgets.py).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

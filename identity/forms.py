@@ -28,7 +28,7 @@ from identity.entries import (
 )
 from identity.models import DocumentType, Guardian, MaskingConfirmation, ReceivedDocument
 from requests_app import text
-from requests_app.forms import DateInput, WorkerChoiceField
+from requests_app.forms import DateInput, WorkerChoiceField, offer
 from requests_app.models import Case
 from requests_app.people import person_name
 from requests_app.selectors import workers
@@ -138,6 +138,7 @@ class ReceivedDocumentForm(forms.Form):
         case: Case,
         user: Any = None,
         people: list[Any] | None = None,
+        document_types: list[DocumentType] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -145,6 +146,9 @@ class ReceivedDocumentForm(forms.Form):
         self.fields["document_type"].queryset = DocumentType.objects.filter(  # type: ignore[attr-defined]
             active=True
         ).order_by("id")
+        if document_types is not None:
+            # The active types, as the case page reads them for its table of what each needs.
+            offer(self.fields["document_type"], document_types)  # type: ignore[arg-type]
         _offer_people(self.fields["masked_by"], people, empty=True)
         if not self.is_bound:
             self.initial.setdefault("received_on", timezone.localdate())

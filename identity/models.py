@@ -144,7 +144,6 @@ class ReceivedDocumentQuerySet(models.QuerySet["ReceivedDocument"]):
         """With everything the gate and the case page read: two queries in all."""
         return self.select_related(
             "document_type",
-            "recorded_by",
             "copy_destroyed_by",
             "shredded_by",
             "withdrawn_by",

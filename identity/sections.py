@@ -95,10 +95,13 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
         "open": (collecting and case.is_open) or changed,
     }
     if can_work and case.is_open and collecting:
-        context["document_form"] = ReceivedDocumentForm(case=case, user=user, people=people)
+        document_types = selectors.active_types()
+        context["document_form"] = ReceivedDocumentForm(
+            case=case, user=user, people=people, document_types=document_types
+        )
         # Open while documents are still wanted; folded away once every rule passes.
         context["document_form_open"] = not verdict.passed
-        context["document_types"] = selectors.active_types()
+        context["document_types"] = document_types
         if minor:
             context["guardian_form"] = GuardianForm.for_case(case, guardian)
     return context

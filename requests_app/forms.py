@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -438,6 +439,17 @@ class WorkerChoiceField(forms.ModelChoiceField[Any]):
         return _display_name(obj)
 
 
+def offer(field: forms.ModelChoiceField[Any], objects: Iterable[Any]) -> None:
+    """Offer `objects`, read once by the page that shows the form, rather than the field's
+    own query, which Django runs again each time the form is drawn (on PostgreSQL through a
+    server-side cursor: three round trips). What is submitted is still checked against the
+    field's queryset."""
+    options: list[tuple[Any, Any]] = [
+        (field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects
+    ]
+    field.choices = options if field.empty_label is None else [("", field.empty_label), *options]
+
+
 class AssignForm(forms.Form):
     assignee = WorkerChoiceField(
         label=_("Assign to"),
@@ -446,9 +458,12 @@ class AssignForm(forms.Form):
         empty_label=_("Nobody"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = workers()  # type: ignore[attr-defined]
+        field = self.fields["assignee"]
+        field.queryset = workers()  # type: ignore[attr-defined]
+        if people is not None:
+            offer(field, people)  # type: ignore[arg-type]
 
 
 class TransitionForm(forms.Form):

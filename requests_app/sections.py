@@ -55,7 +55,9 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
     if can_work and case.is_open:
         context.update(
             note_form=NoteForm(),
-            assign_form=AssignForm(initial={"assignee": case.assignee_id}),
+            assign_form=AssignForm(
+                initial={"assignee": case.assignee_id}, people=list(selectors.workers())
+            ),
             outcome_forms={
                 item.pk: OutcomeForm(
                     item=item,

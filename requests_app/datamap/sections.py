@@ -51,7 +51,7 @@ def case_section(case: Case, user: Any, forms: Mapping[str, Any]) -> dict[str, A
         "searches_unfinished": sum(1 for task in live if task.status != TaskStatus.ACCEPTED),
         "cannot_reports": [
             {"kind": kind, "reports": reports, "outcomes": _outcomes_short_of_done(kind)}
-            for kind, reports in services.cannot_reports(case).items()
+            for kind, reports in services.cannot_reports(case, tasks).items()
         ],
     }
     searching = case.state in selectors.SEARCHING_STATES

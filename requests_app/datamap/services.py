@@ -810,17 +810,36 @@ def _reports_to_changes(task: SearchTask, items: dict[str, RequestItem], actor: 
     return made
 
 
-def cannot_reports(case: Case) -> dict[str, list[ChangeReport]]:
+def cannot_reports(
+    case: Case, tasks: list[SearchTask] | None = None
+) -> dict[str, list[ChangeReport]]:
     """The departments' accepted "could not be done", by kind: what staff turn into the
-    item's outcome under the rules of its kind."""
-    found: dict[str, list[ChangeReport]] = {}
-    for report in (
-        ChangeReport.objects.filter(
-            task__case=case, task__status=TaskStatus.ACCEPTED, action=ChangeAction.CANNOT
+    item's outcome under the rules of its kind.
+
+    `tasks`, every task of the case with its reports as `selectors.case_tasks` loads them
+    (the case page has them already), spares the query."""
+    reports: Iterable[ChangeReport]
+    if tasks is None:
+        reports = (
+            ChangeReport.objects.filter(
+                task__case=case, task__status=TaskStatus.ACCEPTED, action=ChangeAction.CANNOT
+            )
+            .select_related("task__system", "task__department")
+            .order_by("id")
         )
-        .select_related("task__system", "task__department")
-        .order_by("id")
-    ):
+    else:
+        reports = sorted(
+            (
+                report
+                for task in tasks
+                if task.status == TaskStatus.ACCEPTED
+                for report in task.changes.all()
+                if report.action == ChangeAction.CANNOT
+            ),
+            key=lambda report: report.pk,
+        )
+    found: dict[str, list[ChangeReport]] = {}
+    for report in reports:
         found.setdefault(report.kind, []).append(report)
     return found
 

@@ -8,7 +8,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,25 +40,27 @@ from requests_app.permissions import Capability, has_capability
 
 
 def case_letters(case: Case) -> list[Letter]:
-    """Every letter of the case, oldest first, with the people named on each (one query)."""
+    """Every letter of the case, oldest first, with the people its rows name (one query)."""
     return list(
         Letter.objects.filter(case=case)
-        .select_related("requested_by", "approved_by", "mailed_by", "returned_by")
+        .select_related("requested_by", "approved_by")
         .defer("content")
         .order_by("id")
     )
 
 
 def case_items_with_records(case: Case) -> list[RequestItem]:
-    """The case's items with the data found and the changes made (three queries)."""
-    return list(
-        RequestItem.objects.filter(case=case)
-        .prefetch_related(
-            Prefetch("disclosed_records", queryset=DisclosedRecord.objects.order_by("position")),
-            Prefetch("changes", queryset=ItemChange.objects.order_by("id")),
-        )
-        .order_by("id")
+    """The case's items with the data found and the changes made (three queries; two when
+    the case was loaded with its items, as the case page loads it)."""
+    records = (
+        Prefetch("disclosed_records", queryset=DisclosedRecord.objects.order_by("position")),
+        Prefetch("changes", queryset=ItemChange.objects.order_by("id")),
     )
+    if "items" in getattr(case, "_prefetched_objects_cache", {}):
+        items = list(case.items.all())
+        prefetch_related_objects(items, *records)
+        return items
+    return list(RequestItem.objects.filter(case=case).prefetch_related(*records).order_by("id"))
 
 
 def records_excluded_by_order(case: Case) -> list[DisclosedRecord]:

@@ -7,10 +7,16 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from identity.forms import ReceivedDocumentForm
+from identity.selectors import active_types
 from requests_app.choices import CaseState
+from requests_app.forms import AssignForm
+from requests_app.selectors import workers
 from tests.conftest import client_for
 from tests.factories import make_case
 
@@ -78,3 +84,28 @@ def test_a_form_error_points_to_its_field(staff: Any, manager: Any) -> None:
     assert 'aria-invalid="true"' in textarea.group(0)
     assert f"{field_id}_error" in textarea.group(0)  # aria-describedby names the message
     assert f'id="{field_id}_error"' in html and "Line 1: give category, item and content" in html
+
+
+def test_forms_offered_what_the_page_read_draw_as_from_their_query(
+    staff: Any, manager: Any
+) -> None:
+    """The case page hands its forms the people and document types it has read; the forms
+    draw exactly what their own queries would, without a query as they are drawn."""
+    case = make_case(actor=staff, state=CaseState.AWAITING_IDENTITY)
+    people, types = list(workers()), active_types()
+    assert people and types
+    pairs = [
+        (
+            AssignForm(initial={"assignee": staff.pk}, people=people),
+            AssignForm(initial={"assignee": staff.pk}),
+        ),
+        (
+            ReceivedDocumentForm(case=case, user=staff, people=people, document_types=types),
+            ReceivedDocumentForm(case=case, user=staff, people=people),
+        ),
+    ]
+    for offered, queried in pairs:
+        with CaptureQueriesContext(connection) as captured:
+            drawn = str(offered)
+        assert not captured.captured_queries
+        assert drawn == str(queried)

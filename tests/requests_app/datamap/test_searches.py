@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +17,7 @@ from requests_app import services as case_services
 from requests_app.audit import AuditEvent
 from requests_app.business_calendar import load_calendar
 from requests_app.choices import CaseState, Outcome, RequestKind
-from requests_app.datamap import services
+from requests_app.datamap import selectors, services
 from requests_app.datamap.choices import ChangeAction, SearchResult, TaskStatus
 from requests_app.datamap.models import DataSystem, SearchTask
 from requests_app.demo import cases as demo
@@ -349,6 +351,18 @@ def test_an_erasure_confirmed_by_a_department_is_in_the_completion_letter(
     assert [r.task.system.name for r in services.cannot_reports(case)["discontinuation"]] == [
         "顧客管理データベース"
     ]
+    # The case page finds the same in the tasks it has loaded, without a query.
+    loaded = selectors.case_tasks(case)
+    with CaptureQueriesContext(connection) as captured:
+        from_tasks = services.cannot_reports(case, loaded)
+    assert not captured.captured_queries
+    assert {
+        kind: [(r.pk, r.task.system.name, r.task.department.name) for r in reports]
+        for kind, reports in from_tasks.items()
+    } == {
+        kind: [(r.pk, r.task.system.name, r.task.department.name) for r in reports]
+        for kind, reports in services.cannot_reports(case).items()
+    }
 
     item = case.items.get()
     (change,) = item.changes.all()
