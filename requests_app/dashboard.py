@@ -32,8 +32,7 @@ from django.utils.translation import gettext as _
 from requests_app.business_calendar import BusinessCalendar
 from requests_app.choices import ART39_DAYS, OPEN_STATES, CaseState, RequestKind
 from requests_app.models import Case
-from requests_app.people import person_name
-from requests_app.selectors import CaseFilters, case_filter_q, case_list, workers
+from requests_app.selectors import CaseFilters, case_filter_q, case_list, worker_choices
 
 # Ages of open cases in calendar days since arrival (the Art. 39 line is at 14 days).
 AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (8, 14), (15, 30), (31, 60), (61, None))
@@ -446,7 +445,7 @@ def _workload(board: Dashboard, calendar: BusinessCalendar) -> None:
         .order_by()
     )
     counts = {row["assignee"]: row for row in rows}
-    people = [(str(user.pk), person_name(user)) for user in workers()]
+    people = worker_choices()
     people.append(("none", _("Nobody (unassigned)")))
     for key, name in people:
         if f.assignee and key != f.assignee:

@@ -36,7 +36,7 @@ from requests_app.outcomes import (
     single_ground,
 )
 from requests_app.people import person_name
-from requests_app.selectors import CaseFilters, workers
+from requests_app.selectors import CaseFilters, worker_choices, workers
 from requests_app.services import CaseData, ContactData, ItemData, RequesterData
 
 DISCLOSURE_KINDS = {RequestKind.DISCLOSURE, RequestKind.THIRD_PARTY_RECORDS}
@@ -382,7 +382,7 @@ class ListFilterForm(forms.Form):
                 ("", _("Anyone")),
                 *mine,
                 ("none", _("Nobody")),
-                *[(str(user.pk), _display_name(user)) for user in workers()],
+                *worker_choices(),
             ],
             "due": [
                 ("", _("Any time")),
@@ -748,7 +748,7 @@ class DashboardForm(forms.Form):
         self.fields["assignee"].choices = [  # type: ignore[attr-defined]
             ("", str(_("Anyone"))),
             ("none", str(_("Nobody"))),
-            *[(str(user.pk), _display_name(user)) for user in workers()],
+            *worker_choices(),
         ]
 
     def _month(self, name: str) -> date | None:

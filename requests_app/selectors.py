@@ -31,6 +31,7 @@ from requests_app.choices import (
 from requests_app.letters.kinds import DECIDING_KINDS
 from requests_app.letters.models import Letter, LetterStatus
 from requests_app.models import Case, Note, RequestItem, case_transitions, transition_for
+from requests_app.people import name_from
 from requests_app.permissions import Capability
 from requests_app.search import Term, text_key
 from requests_app.workflow import actor_blockers, blockers_for
@@ -448,6 +449,18 @@ def workers() -> QuerySet[Any]:
         .distinct()
         .order_by("username")
     )
+
+
+def worker_choices() -> list[tuple[str, str]]:
+    """The workers as (id, name) choices: what filter forms and the dashboard's workload
+    list need, read as plain rows (every list page draws them; model instances of the whole
+    user row cost more than the page's own rows)."""
+    return [
+        (str(pk), name_from(username, first_name, last_name))
+        for pk, username, first_name, last_name in workers().values_list(
+            "pk", "username", "first_name", "last_name"
+        )
+    ]
 
 
 # How far back a closed case still counts as a possible earlier request of the same person.
