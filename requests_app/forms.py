@@ -558,7 +558,24 @@ class OutcomeForm(forms.Form):
         }
 
 
-class ArrivalForm(forms.Form):
+def optional_comment() -> forms.CharField:
+    """The optional comment a step of the case page takes with it (into the audit entry)."""
+    return forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CommentForm(forms.Form):
+    """A step's form with an optional comment, cleaned as free text."""
+
+    def clean_reason(self) -> str:
+        return text.clean_text(self.cleaned_data["reason"], multiline=True)
+
+
+class ArrivalForm(CommentForm):
     """What the requester was asked for arrived: the day it arrived ends the wait."""
 
     expected_state = forms.CharField(widget=forms.HiddenInput)
@@ -567,12 +584,7 @@ class ArrivalForm(forms.Form):
         widget=DateInput(),
         help_text=_("The clock runs again from the day after."),
     )
-    reason = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = optional_comment()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Its own ids on a page with other forms that take a reason.
@@ -587,11 +599,8 @@ class ArrivalForm(forms.Form):
             raise forms.ValidationError(_("The date it arrived cannot be in the future."))
         return value
 
-    def clean_reason(self) -> str:
-        return text.clean_text(self.cleaned_data["reason"], multiline=True)
 
-
-class WrittenRequestForm(forms.Form):
+class WrittenRequestForm(CommentForm):
     """The written request of a person who telephoned, e-mailed or called in arrived by post:
     the envelope's facts, as at intake. Its arrival date starts the deadline."""
 
@@ -608,12 +617,7 @@ class WrittenRequestForm(forms.Form):
     registered_mail_number = forms.CharField(
         label=_("Registered mail number"), max_length=32, required=False
     )
-    reason = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = optional_comment()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "written_%s")
@@ -629,9 +633,6 @@ class WrittenRequestForm(forms.Form):
 
     def clean_registered_mail_number(self) -> str:
         return text.clean_reference_number(self.cleaned_data["registered_mail_number"])
-
-    def clean_reason(self) -> str:
-        return text.clean_text(self.cleaned_data["reason"], multiline=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
