@@ -26,6 +26,7 @@ from requests_app import audit, deadlines, files, queue
 from requests_app.business_calendar import load_calendar
 from requests_app.choices import (
     FEE_KINDS,
+    HELD_STATES,
     OPEN_STATES,
     WAITING_ON_REQUESTER_STATES,
     WRITTEN_REQUEST_KINDS,
@@ -778,6 +779,7 @@ def _requester_fields(requester: RequesterData) -> dict[str, Any]:
 
 _REQUESTER_FIELDS = tuple(RequesterData.__dataclass_fields__)
 _CASE_FIELDS = tuple(CaseData.__dataclass_fields__)
+ENVELOPE_FIELDS = ("arrival_date", "postmark_date", "mail_type", "registered_mail_number")
 
 
 def case_update_details(
@@ -790,6 +792,17 @@ def case_update_details(
         locked = Case.objects.select_for_update().select_related("requester").get(pk=case.pk)
         if not locked.is_open:
             raise InvalidInput(_("A closed case cannot be changed."))
+        if locked.state in HELD_STATES and any(
+            getattr(locked, name) != getattr(case_data, name) for name in ENVELOPE_FIELDS
+        ):
+            # The day of the call, visit or e-mail stays the arrival date until the letter
+            # comes; its envelope is logged then (case_receive_written_request).
+            raise InvalidInput(
+                _(
+                    "Nothing came by post yet: the envelope is logged when the written "
+                    "request arrives."
+                )
+            )
         changes: dict[str, dict[str, Any]] = {}
         person = locked.requester
         for name in _REQUESTER_FIELDS:

@@ -376,3 +376,39 @@ def test_a_person_who_never_writes_can_be_closed_for_no_response(staff: Any, man
     with office_time(MONDAY + timedelta(days=60)):
         case = services.case_abandon(case=case, actor=manager, reason="書面が届きませんでした")
     assert case.state == CaseState.ABANDONED
+
+
+def test_correcting_a_waiting_case_keeps_its_contact_and_refuses_an_envelope(staff: Any) -> None:
+    with office_time(MONDAY):
+        case = open_by(Channel.TELEPHONE, staff)
+    client = client_for(staff)
+    url = reverse("requests_app:case_edit", args=[case.reference])
+    with office_time(MONDAY + timedelta(days=2)):
+        page = client.get(url)
+        html = page.content.decode()
+        # Nothing came by post yet: the envelope's fields are carried, not offered.
+        assert 'type="hidden" name="arrival_date"' in html
+        assert 'type="date" name="postmark_date"' not in html
+        data = {
+            key: value
+            for key, value in page.context["form"].initial.items()
+            if value not in (None, "")
+        }
+        data.update(
+            relationships=["customer"],
+            date_of_birth="1988-04-12",
+            arrival_date=MONDAY.isoformat(),
+            phone="090-1234-5678",
+        )
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:1500]
+        case.refresh_from_db()
+        assert case.requester.phone == "090-1234-5678"
+        assert case.state == CaseState.AWAITING_WRITTEN_REQUEST and case.arrival_date == MONDAY
+        response = client.post(
+            url, {**data, "arrival_date": (MONDAY + timedelta(days=1)).isoformat()}
+        )
+    assert response.status_code == 400
+    assert "Nothing came by post yet" in response.content.decode()
+    case.refresh_from_db()
+    assert case.arrival_date == MONDAY
