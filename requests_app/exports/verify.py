@@ -27,6 +27,7 @@ it), so the system and an auditor's copy of this file cannot disagree on what a 
 
 from __future__ import annotations
 
+import abc
 import csv
 import hashlib
 import io
@@ -112,20 +113,22 @@ def failure(problem: BundleProblem) -> Message:
 # --- the bundle: a ZIP, or the folder it was unpacked into -------------------------------
 
 
-class Bundle:
-    """The files of a bundle by their names in the manifest (a/b.pdf)."""
+class Bundle(abc.ABC):
+    """The files of a bundle by their names in the manifest (a/b.pdf): a ZIP, or the folder
+    it was unpacked into."""
 
     is_folder = False
 
+    @abc.abstractmethod
     def names(self) -> list[str]:
-        raise NotImplementedError
+        """Every file's name, as the manifest writes it."""
 
+    @abc.abstractmethod
     def open(self, name: str) -> IO[bytes]:
         """The file's bytes; KeyError if it is not in the bundle."""
-        raise NotImplementedError
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027  (a folder holds nothing open; a ZIP overrides it)
+        """Release what the bundle holds open."""
 
     def __enter__(self) -> Bundle:
         return self
